@@ -1,0 +1,37 @@
+package dev.agentcenter.model;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * One execution of a task.
+ *
+ * @param attempt 1, 2, … per task
+ * @param source why the run exists: {@code api}, {@code follow_up}, {@code retry} or {@code automation}
+ * @param workspacePath where the runner keeps the run's files, once provisioned
+ * @param errorCode a stable code when the run failed (e.g. {@code command_failed}, {@code runner_lost})
+ * @param exitCode exit code of the last command that ran
+ */
+public record Run(
+        UUID id,
+        UUID taskId,
+        int attempt,
+        RunStatus status,
+        String source,
+        String prompt,
+        PermissionMode permissionMode,
+        ExecutionPolicy policy,
+        ExecutionConfig config,
+        String baseBranch,
+        String branchName,
+        String workspacePath,
+        UUID runnerId,
+        String errorCode,
+        String errorMessage,
+        Integer exitCode,
+        Instant cancelRequestedAt,
+        Instant queuedAt,
+        Instant startedAt,
+        Instant finishedAt,
+        Instant createdAt,
+        Instant updatedAt) {}

@@ -1,0 +1,16 @@
+package dev.agentcenter.model;
+
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import java.util.Map;
+
+/** Changes a workspace; {@code null} fields stay as they are, an empty description clears it. */
+public record UpdateWorkspaceRequest(
+        @Size(min = 1, max = 64) @Pattern(regexp = Patterns.SLUG, message = Patterns.SLUG_MESSAGE)
+        String slug,
+
+        @Size(min = 1, max = 200) @Pattern(regexp = Patterns.NOT_BLANK, message = "must not be blank")
+        String name,
+
+        @Size(max = 10_000) String description,
+        Map<String, Object> metadata) {}
