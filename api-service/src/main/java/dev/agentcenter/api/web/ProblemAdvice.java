@@ -49,36 +49,30 @@ class ProblemAdvice {
     private static final Logger log = LoggerFactory.getLogger(ProblemAdvice.class);
 
     /** Database constraints that a racing or careless request can hit, as the answer each deserves. */
-    private static final Map<String, FieldProblemCode> CONSTRAINTS = Map.of(
-            "workspaces_slug_key",
-                    new FieldProblemCode(
-                            HttpStatus.CONFLICT, "workspace_slug_taken", "A workspace with this slug already exists"),
-            "projects_workspace_slug_key",
-                    new FieldProblemCode(
-                            HttpStatus.CONFLICT,
-                            "project_slug_taken",
-                            "A project with this slug already exists in the workspace"),
-            "repo_connections_repository_key",
-                    new FieldProblemCode(
-                            HttpStatus.CONFLICT,
-                            "repo_connection_exists",
-                            "This repository is already connected to the workspace"),
-            "automations_workspace_name_key",
-                    new FieldProblemCode(
-                            HttpStatus.CONFLICT,
-                            "automation_name_taken",
-                            "An automation with this name already exists in the workspace"),
-            "runs_one_active_per_task",
-                    new FieldProblemCode(
-                            HttpStatus.CONFLICT, "task_has_active_run", "The task already has an active run"),
-            "runs_task_attempt_key",
-                    new FieldProblemCode(
-                            HttpStatus.CONFLICT,
-                            "task_has_active_run",
-                            "Another run of this task was queued at the same time"),
-            "runners_name_key",
-                    new FieldProblemCode(
-                            HttpStatus.CONFLICT, "runner_name_taken", "A runner with this name already exists"));
+    private static final Map<String, FieldProblemCode> CONSTRAINTS = Map.ofEntries(
+            conflict("workspaces_slug_key", "workspace_slug_taken", "A workspace with this slug already exists"),
+            conflict(
+                    "projects_workspace_slug_key",
+                    "project_slug_taken",
+                    "A project with this slug already exists in the workspace"),
+            conflict(
+                    "repo_connections_repository_key",
+                    "repo_connection_exists",
+                    "This repository is already connected to the workspace"),
+            conflict(
+                    "automations_workspace_name_key",
+                    "automation_name_taken",
+                    "An automation with this name already exists in the workspace"),
+            conflict("runs_one_active_per_task", "task_has_active_run", "The task already has an active run"),
+            conflict(
+                    "runs_task_attempt_key",
+                    "task_has_active_run",
+                    "Another run of this task was queued at the same time"),
+            conflict("runners_name_key", "runner_name_taken", "A runner with this name already exists"));
+
+    private static Map.Entry<String, FieldProblemCode> conflict(String constraint, String code, String detail) {
+        return Map.entry(constraint, new FieldProblemCode(HttpStatus.CONFLICT, code, detail));
+    }
 
     private record FieldProblemCode(HttpStatus status, String code, String detail) {}
 
