@@ -27,6 +27,11 @@ public class JsonColumns {
         return column == null ? Map.of() : json.readValue(column, MAP);
     }
 
+    /** A JSON column as a generic value, e.g. a list of records. */
+    public <T> T read(String column, TypeReference<T> type) {
+        return column == null ? null : json.readValue(column, type);
+    }
+
     /** A JSON column as a typed value. */
     public <T> T read(String column, Class<T> type) {
         return column == null ? null : json.readValue(column, type);
