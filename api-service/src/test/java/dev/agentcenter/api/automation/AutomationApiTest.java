@@ -439,6 +439,56 @@ class AutomationApiTest extends ApiTestBase {
     }
 
     @Test
+    void aTriggerThatFailsHalfwayWritesNothing() {
+        UUID id = post("/api/automations", automation(newWorkspace(), "Broken", "0 3 * * *", "UTC", "broken"))
+                .expect(201)
+                .id();
+        // A config the API would refuse, as if written by an older version: queueing the run fails after the
+        // fire was claimed and the task inserted, so all of it must roll back.
+        db.sql("UPDATE automations SET config = '{}' WHERE id = :id")
+                .param("id", id)
+                .update();
+        long tasks = count("tasks");
+        long runs = count("runs");
+        long fires = count("automation_fires");
+
+        post("/api/automations/" + id + "/trigger", null).expectProblem(422, "nothing_to_run");
+
+        assertThat(count("tasks")).isEqualTo(tasks);
+        assertThat(count("runs")).isEqualTo(runs);
+        assertThat(count("automation_fires")).isEqualTo(fires);
+        assertThat(get("/api/automations/" + id)
+                        .expect(200)
+                        .body()
+                        .get("lastRunAt")
+                        .isNull())
+                .isTrue();
+    }
+
+    @Test
+    void onlyScheduleChangesMoveNextRunAt() {
+        UUID id = post("/api/automations", automation(newWorkspace(), "Due", "0 3 * * *", "UTC", null))
+                .expect(201)
+                .id();
+        // Due and not yet fired (e.g. the worker is behind): editing the title must not skip that fire.
+        db.sql("UPDATE automations SET next_run_at = '2020-01-01T03:00:00Z' WHERE id = :id")
+                .param("id", id)
+                .update();
+
+        JsonNode renamed = patch("/api/automations/" + id, Map.of("taskTemplateTitle", "New title", "enabled", true))
+                .expect(200)
+                .body();
+        assertThat(renamed.get("nextRunAt").asString()).isEqualTo("2020-01-01T03:00:00Z");
+
+        Instant before = Instant.now();
+        JsonNode moved = patch("/api/automations/" + id, Map.of("timezone", "Asia/Tokyo"))
+                .expect(200)
+                .body();
+        Instant after = Instant.now();
+        assertNextRunAt(moved, CronSchedule.parse("0 3 * * *", "Asia/Tokyo"), before, after);
+    }
+
+    @Test
     void triggerOfAnUnknownAutomationIs404AndWritesNothing() {
         long tasks = count("tasks");
         long runs = count("runs");
