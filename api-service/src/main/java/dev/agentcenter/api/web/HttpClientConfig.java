@@ -14,7 +14,7 @@ class HttpClientConfig {
      * a clear "unreachable" result, not a hung request.
      */
     @Bean
-    OkHttpClient httpClient() {
+    OkHttpClient okHttpClient() {
         return new OkHttpClient.Builder()
                 .connectTimeout(Duration.ofSeconds(5))
                 .readTimeout(Duration.ofSeconds(5))
