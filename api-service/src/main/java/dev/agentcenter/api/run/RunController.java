@@ -83,38 +83,42 @@ class RunController {
                 page, page.size() == size ? Long.toString(page.getLast().sequence()) : null);
     }
 
-    /** Output lines only: JSON pages like {@link #events}, or with {@code format=text} the whole log as text. */
+    /** Output lines only, in JSON pages like {@link #events}. */
     @GetMapping("/{id}/logs")
-    ResponseEntity<?> logs(
+    Page<LogLine> logs(
             @PathVariable UUID id,
             @RequestParam(defaultValue = "0") long afterSequence,
             @RequestParam(required = false) Integer limit,
             @RequestParam(defaultValue = "json") String format) {
-        int size = eventLimit(limit, afterSequence);
-        if (!format.equals("json") && !format.equals("text")) {
+        if (!format.equals("json")) {
             throw ApiException.invalidField("format", "must be one of [json, text]");
         }
+        int size = eventLimit(limit, afterSequence);
         requireRun(id);
-        if (format.equals("text")) {
-            StreamingResponseBody body = out -> {
-                BufferedWriter writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
-                runs.eachLogLine(id, line -> {
-                    try {
-                        writer.write(line == null ? "" : line);
-                        writer.write('\n');
-                    } catch (java.io.IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                });
-                writer.flush();
-            };
-            return ResponseEntity.ok()
-                    .contentType(new MediaType(MediaType.TEXT_PLAIN, StandardCharsets.UTF_8))
-                    .body(body);
-        }
         List<LogLine> page = runs.logs(id, afterSequence, size);
-        return ResponseEntity.ok(new Page<>(
-                page, page.size() == size ? Long.toString(page.getLast().sequence()) : null));
+        return new Page<>(
+                page, page.size() == size ? Long.toString(page.getLast().sequence()) : null);
+    }
+
+    /** The whole output as plain text, one line per output line, streamed. */
+    @GetMapping(path = "/{id}/logs", params = "format=text")
+    ResponseEntity<StreamingResponseBody> logsAsText(@PathVariable UUID id) {
+        requireRun(id);
+        StreamingResponseBody body = out -> {
+            BufferedWriter writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
+            runs.eachLogLine(id, line -> {
+                try {
+                    writer.write(line == null ? "" : line);
+                    writer.write('\n');
+                } catch (java.io.IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            writer.flush();
+        };
+        return ResponseEntity.ok()
+                .contentType(new MediaType(MediaType.TEXT_PLAIN, StandardCharsets.UTF_8))
+                .body(body);
     }
 
     /** The workspace changes of the run; {@code available=false} until its runner stored them. */

@@ -1,50 +1,49 @@
 package dev.agentcenter.api.run;
 
+import dev.agentcenter.api.web.ApiException;
 import dev.agentcenter.api.web.JsonColumns;
 import dev.agentcenter.model.EventLevel;
+import dev.agentcenter.support.events.RunEventWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import org.springframework.jdbc.core.simple.JdbcClient;
+import javax.sql.DataSource;
+import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.stereotype.Component;
 
 /**
- * Appends run events. The sequence comes from {@code runs.last_sequence}, incremented under the run's row lock,
- * which is held until commit: so commit order equals sequence order and a reader following {@code sequence} can
- * never skip an event. Listeners are told through {@code NOTIFY run_events}, delivered at commit.
+ * Appends run events from the API (run created, cancel requested, …) through the shared {@link RunEventWriter},
+ * on the connection of the current Spring transaction.
  */
 @Component
 public class RunEventLog {
 
-    private final JdbcClient db;
+    private final DataSource dataSource;
     private final JsonColumns json;
 
-    RunEventLog(JdbcClient db, JsonColumns json) {
-        this.db = db;
+    RunEventLog(DataSource dataSource, JsonColumns json) {
+        this.dataSource = dataSource;
         this.json = json;
     }
 
     /** Appends one event in the caller's transaction and returns its sequence. */
     public long append(UUID runId, String eventType, EventLevel level, String message, Map<String, Object> payload) {
-        long sequence = db.sql(
-                        "UPDATE runs SET last_sequence = last_sequence + 1 WHERE id = :id RETURNING last_sequence")
-                .param("id", runId)
-                .query(Long.class)
-                .single();
-        db.sql("""
-                        INSERT INTO run_events (run_id, sequence, event_type, level, message, payload)
-                        VALUES (:runId, :sequence, :type, :level, :message, CAST(:payload AS jsonb))""")
-                .param("runId", runId)
-                .param("sequence", sequence)
-                .param("type", eventType)
-                .param("level", level.name().toLowerCase(Locale.ROOT))
-                .param("message", message)
-                .param("payload", json.write(payload))
-                .update();
-        db.sql("SELECT pg_notify('run_events', :runId)")
-                .param("runId", runId.toString())
-                .query((rs, row) -> 0)
-                .list();
-        return sequence;
+        Connection connection = DataSourceUtils.getConnection(dataSource);
+        try {
+            return RunEventWriter.append(
+                            connection,
+                            runId,
+                            null,
+                            List.of(new RunEventWriter.Draft(
+                                    eventType, level.name().toLowerCase(Locale.ROOT), message, json.write(payload))))
+                    .orElseThrow(() -> ApiException.notFound("run", runId));
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not append a run event", e);
+        } finally {
+            DataSourceUtils.releaseConnection(connection, dataSource);
+        }
     }
 }

@@ -1,0 +1,45 @@
+package dev.agentcenter.runner.web;
+
+import dev.agentcenter.runner.RunnerProperties;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** {@code GET /health}: open without a token; 503 when the database does not answer. */
+@RestController
+class HealthController {
+
+    private final JdbcClient db;
+    private final Clock clock;
+    private final RunnerProperties properties;
+
+    HealthController(JdbcClient db, Clock clock, RunnerProperties properties) {
+        this.db = db;
+        this.clock = clock;
+        this.properties = properties;
+    }
+
+    @GetMapping("/health")
+    ResponseEntity<Map<String, Object>> health() {
+        boolean databaseUp;
+        try {
+            databaseUp = db.sql("SELECT 1").query(Integer.class).single() == 1;
+        } catch (RuntimeException e) {
+            databaseUp = false;
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("service", "runner");
+        body.put("status", databaseUp ? "ok" : "degraded");
+        body.put("database", databaseUp ? "up" : "down");
+        body.put("name", properties.name());
+        body.put("timestamp", Instant.now(clock));
+        return ResponseEntity.status(databaseUp ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
+                .body(body);
+    }
+}

@@ -1,0 +1,116 @@
+package dev.agentcenter.support.events;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.UUID;
+
+/**
+ * Appends run events in the caller's transaction, many per statement.
+ *
+ * <p>Sequences come from {@code runs.last_sequence}, incremented under the run's row lock, which is held until
+ * the transaction commits: commit order therefore equals sequence order, and a reader that follows
+ * {@code sequence} can never skip an event that commits later with a smaller number. A {@code NOTIFY run_events}
+ * with the run id is sent too; Postgres delivers it at commit and folds duplicates within a transaction.
+ *
+ * <p>With a lease token the append is fenced: it only happens while the run is still held under that token, so a
+ * runner that was presumed dead (its lease expired and the run was failed or handed to another runner) cannot
+ * write to it any more.
+ */
+public final class RunEventWriter {
+
+    /** One event to append. {@code payloadJson} is a JSON object as text ({@code null} means {@code {}}). */
+    public record Draft(String eventType, String level, String message, String payloadJson) {
+
+        public Draft {
+            if (eventType == null || eventType.isBlank()) {
+                throw new IllegalArgumentException("eventType is required");
+            }
+            if (!level.equals("info") && !level.equals("warn") && !level.equals("error")) {
+                throw new IllegalArgumentException("level must be info, warn or error");
+            }
+        }
+    }
+
+    private static final String INSERT = """
+            INSERT INTO run_events (run_id, sequence, event_type, level, message, payload)
+            SELECT ?, u.sequence, u.event_type, u.level, u.message, COALESCE(u.payload::jsonb, '{}'::jsonb)
+              FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[])
+                   AS u(sequence, event_type, level, message, payload)""";
+
+    private RunEventWriter() {}
+
+    /**
+     * Appends the drafts in order.
+     *
+     * @param leaseToken fence: append only while the run holds this lease; {@code null} for no fence
+     * @return the sequence of the last event appended, or empty when the fence refused the write (or the run does
+     *     not exist)
+     */
+    public static OptionalLong append(Connection connection, UUID runId, UUID leaseToken, List<Draft> drafts)
+            throws SQLException {
+        if (drafts.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        int count = drafts.size();
+        long last;
+        String allocate = "UPDATE runs SET last_sequence = last_sequence + ? WHERE id = ?"
+                + (leaseToken == null ? "" : " AND lease_token = ?")
+                + " RETURNING last_sequence";
+        try (PreparedStatement statement = connection.prepareStatement(allocate)) {
+            statement.setInt(1, count);
+            statement.setObject(2, runId);
+            if (leaseToken != null) {
+                statement.setObject(3, leaseToken);
+            }
+            try (ResultSet rows = statement.executeQuery()) {
+                if (!rows.next()) {
+                    return OptionalLong.empty();
+                }
+                last = rows.getLong(1);
+            }
+        }
+        long first = last - count + 1;
+        Long[] sequences = new Long[count];
+        String[] types = new String[count];
+        String[] levels = new String[count];
+        String[] messages = new String[count];
+        String[] payloads = new String[count];
+        for (int i = 0; i < count; i++) {
+            Draft draft = drafts.get(i);
+            sequences[i] = first + i;
+            types[i] = draft.eventType();
+            levels[i] = draft.level();
+            messages[i] = stripNul(draft.message());
+            payloads[i] = stripNul(draft.payloadJson());
+        }
+        try (PreparedStatement statement = connection.prepareStatement(INSERT)) {
+            statement.setObject(1, runId);
+            Array[] arrays = {
+                connection.createArrayOf("bigint", sequences),
+                connection.createArrayOf("text", types),
+                connection.createArrayOf("text", levels),
+                connection.createArrayOf("text", messages),
+                connection.createArrayOf("text", payloads)
+            };
+            for (int i = 0; i < arrays.length; i++) {
+                statement.setArray(i + 2, arrays[i]);
+            }
+            statement.executeUpdate();
+        }
+        try (PreparedStatement notify = connection.prepareStatement("SELECT pg_notify('run_events', ?)")) {
+            notify.setString(1, runId.toString());
+            notify.execute();
+        }
+        return OptionalLong.of(last);
+    }
+
+    /** Postgres text cannot hold NUL; programs do print it. */
+    private static String stripNul(String value) {
+        return value == null || value.indexOf('\0') < 0 ? value : value.replace("\0", "");
+    }
+}
