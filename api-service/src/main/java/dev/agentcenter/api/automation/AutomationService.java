@@ -6,7 +6,7 @@ import dev.agentcenter.api.task.TaskStore;
 import dev.agentcenter.api.web.ApiException;
 import dev.agentcenter.api.web.ApiException.FieldProblem;
 import dev.agentcenter.api.web.Rows;
-import dev.agentcenter.api.workspace.WorkspaceStore;
+import dev.agentcenter.api.workspace.WorkspaceReferences;
 import dev.agentcenter.model.AgentProvider;
 import dev.agentcenter.model.Automation;
 import dev.agentcenter.model.AutomationSchedule;
@@ -60,7 +60,7 @@ class AutomationService {
     private static final Pattern BRANCH_PREFIX = Pattern.compile("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*");
 
     private final AutomationStore automations;
-    private final WorkspaceStore workspaces;
+    private final WorkspaceReferences references;
     private final TaskStore tasks;
     private final RunQueue queue;
     private final RunEventLog events;
@@ -68,13 +68,13 @@ class AutomationService {
 
     AutomationService(
             AutomationStore automations,
-            WorkspaceStore workspaces,
+            WorkspaceReferences references,
             TaskStore tasks,
             RunQueue queue,
             RunEventLog events,
             Clock clock) {
         this.automations = automations;
-        this.workspaces = workspaces;
+        this.references = references;
         this.tasks = tasks;
         this.queue = queue;
         this.events = events;
@@ -94,9 +94,6 @@ class AutomationService {
         checkSomethingToRun(request.config(), problems);
         failIfAny(problems);
 
-        if (!workspaces.exists(request.workspaceId())) {
-            throw ApiException.notFound("workspace", request.workspaceId());
-        }
         checkReferences(request.workspaceId(), request.projectId(), request.repoConnectionId());
         boolean enabled = request.enabled() == null || request.enabled();
         return automations.insert(new Automation(
@@ -367,31 +364,8 @@ class AutomationService {
         }
     }
 
-    /**
-     * A project or connection that does not exist or lives in another workspace is reported as not found: the
-     * caller learns nothing about other workspaces.
-     */
     private void checkReferences(UUID workspaceId, UUID projectId, UUID connectionId) {
-        if (projectId != null
-                && !automations
-                        .projectWorkspace(projectId)
-                        .map(workspaceId::equals)
-                        .orElse(false)) {
-            throw ApiException.notFound("project", projectId);
-        }
-        if (connectionId != null) {
-            AutomationStore.ConnectionOwner owner = automations
-                    .connectionOwner(connectionId)
-                    .filter(o -> o.workspaceId().equals(workspaceId))
-                    .orElseThrow(() -> ApiException.notFound("repo_connection", connectionId));
-            if (owner.projectId() != null
-                    && projectId != null
-                    && !owner.projectId().equals(projectId)) {
-                throw ApiException.conflict(
-                        "repo_connection_project_mismatch",
-                        "The repository connection belongs to another project of this workspace");
-            }
-        }
+        references.check(workspaceId, projectId, connectionId, null);
     }
 
     private static ExecutionConfig config(ExecutionConfig config) {

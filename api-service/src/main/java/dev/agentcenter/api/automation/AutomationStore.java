@@ -135,24 +135,6 @@ class AutomationStore {
                         WHERE id = :id""").param("id", automationId).param("fireTime", utc(fireTime)).update();
     }
 
-    /** The workspace of a project, if the project exists. */
-    Optional<UUID> projectWorkspace(UUID projectId) {
-        return db.sql("SELECT workspace_id FROM projects WHERE id = :id")
-                .param("id", projectId)
-                .query(UUID.class)
-                .optional();
-    }
-
-    /** The workspace and project of a repository connection, if it exists. */
-    Optional<ConnectionOwner> connectionOwner(UUID connectionId) {
-        return db.sql("SELECT workspace_id, project_id FROM repo_connections WHERE id = :id")
-                .param("id", connectionId)
-                .query((rs, row) -> new ConnectionOwner(Rows.uuid(rs, "workspace_id"), Rows.uuid(rs, "project_id")))
-                .optional();
-    }
-
-    record ConnectionOwner(UUID workspaceId, UUID projectId) {}
-
     private MapSqlParameterSource values(Automation a) {
         return new MapSqlParameterSource()
                 .addValue("id", a.id())

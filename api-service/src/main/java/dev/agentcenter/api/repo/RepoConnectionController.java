@@ -4,6 +4,7 @@ import dev.agentcenter.api.credential.Secrets;
 import dev.agentcenter.api.project.ProjectStore;
 import dev.agentcenter.api.web.ApiException;
 import dev.agentcenter.api.web.PageQuery;
+import dev.agentcenter.api.workspace.WorkspaceReferences;
 import dev.agentcenter.api.workspace.WorkspaceStore;
 import dev.agentcenter.model.CreateRepoConnectionRequest;
 import dev.agentcenter.model.Page;
@@ -39,6 +40,7 @@ class RepoConnectionController {
     private final RepoConnectionStore connections;
     private final WorkspaceStore workspaces;
     private final ProjectStore projects;
+    private final WorkspaceReferences references;
     private final Secrets secrets;
     private final GitHubClient github;
 
@@ -46,11 +48,13 @@ class RepoConnectionController {
             RepoConnectionStore connections,
             WorkspaceStore workspaces,
             ProjectStore projects,
+            WorkspaceReferences references,
             Secrets secrets,
             GitHubClient github) {
         this.connections = connections;
         this.workspaces = workspaces;
         this.projects = projects;
+        this.references = references;
         this.secrets = secrets;
         this.github = github;
     }
@@ -77,19 +81,7 @@ class RepoConnectionController {
         if (request.token() != null && request.token().isBlank()) {
             throw ApiException.invalidField("token", "must not be blank; leave it out for a public repository");
         }
-        if (!workspaces.exists(request.workspaceId())) {
-            throw ApiException.notFound("workspace", request.workspaceId());
-        }
-        if (request.projectId() != null) {
-            UUID projectWorkspace = projects.workspaceOf(request.projectId())
-                    .orElseThrow(() -> ApiException.notFound("project", request.projectId()));
-            if (!projectWorkspace.equals(request.workspaceId())) {
-                throw ApiException.conflict(
-                        "project_not_in_workspace",
-                        "Project " + request.projectId() + " belongs to another workspace than "
-                                + request.workspaceId());
-            }
-        }
+        references.check(request.workspaceId(), request.projectId(), null, null);
         byte[] sealedToken =
                 request.token() == null ? null : secrets.seal(request.token().strip(), Secrets.REPO_TOKEN);
         RepoConnection created = connections.create(request, sealedToken);

@@ -271,13 +271,13 @@ class AutomationApiTest extends ApiTestBase {
 
         Map<String, Object> withForeignProject = automation(workspace, "P1", "0 9 * * *", "UTC", null);
         withForeignProject.put("projectId", foreignProject);
-        post("/api/automations", withForeignProject).expectProblem(404, "project_not_found");
+        post("/api/automations", withForeignProject).expectProblem(409, "project_not_in_workspace");
         Map<String, Object> withUnknownProject = automation(workspace, "P2", "0 9 * * *", "UTC", null);
         withUnknownProject.put("projectId", UUID.randomUUID());
         post("/api/automations", withUnknownProject).expectProblem(404, "project_not_found");
         Map<String, Object> withForeignConnection = automation(workspace, "P3", "0 9 * * *", "UTC", null);
         withForeignConnection.put("repoConnectionId", foreignConnection);
-        post("/api/automations", withForeignConnection).expectProblem(404, "repo_connection_not_found");
+        post("/api/automations", withForeignConnection).expectProblem(409, "repo_connection_not_in_workspace");
         Map<String, Object> mismatch = automation(workspace, "P4", "0 9 * * *", "UTC", null);
         mismatch.put("projectId", otherProject);
         mismatch.put("repoConnectionId", connection);
@@ -292,9 +292,9 @@ class AutomationApiTest extends ApiTestBase {
         assertThat(created.get("repoConnectionId").asString()).isEqualTo(connection.toString());
 
         String path = "/api/automations/" + created.get("id").asString();
-        patch(path, Map.of("projectId", foreignProject.toString())).expectProblem(404, "project_not_found");
+        patch(path, Map.of("projectId", foreignProject.toString())).expectProblem(409, "project_not_in_workspace");
         patch(path, Map.of("repoConnectionId", foreignConnection.toString()))
-                .expectProblem(404, "repo_connection_not_found");
+                .expectProblem(409, "repo_connection_not_in_workspace");
         patch(path, Map.of("projectId", otherProject.toString()))
                 .expectProblem(409, "repo_connection_project_mismatch");
         assertThat(get(path).expect(200).body()).isEqualTo(created);
