@@ -1,0 +1,47 @@
+package dev.agentcenter.runner.run;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * How this runner executes runs.
+ *
+ * @param gitBaseUrl {@code RUNNER_GIT_BASE_URL} (default {@code https://github.com}): repositories are cloned from
+ *     {@code <base>/<owner>/<repo>.git}; tests point it at a directory of local bare repositories ({@code file:///…})
+ * @param githubToken {@code GITHUB_TOKEN}, else {@code GITHUB_PAT}, else {@code GH_TOKEN}: used to clone when the repo
+ *     connection has no token of its own
+ * @param credentialEncryptionKey {@code CREDENTIAL_ENCRYPTION_KEY}: decrypts repo connection tokens
+ * @param leaseSeconds {@code RUN_LEASE_SECONDS} (default 30): how long a run stays ours without renewal; renewed
+ *     every third of it
+ * @param cancelGrace {@code RUNNER_CANCEL_GRACE_SECONDS} (default 5 s): between SIGTERM and SIGKILL on cancel
+ * @param drainTimeout {@code RUNNER_DRAIN_TIMEOUT_SECONDS} (default 20 s): on shutdown, how long running commands
+ *     may finish before they are cancelled
+ * @param maxPatchBytes {@code RUNNER_MAX_PATCH_BYTES} (default 5 MiB): larger diffs are stored truncated
+ */
+@Validated
+@ConfigurationProperties("agent-center.execution")
+public record ExecutionProperties(
+        @NotBlank @DefaultValue("https://github.com") String gitBaseUrl,
+        String githubToken,
+        String credentialEncryptionKey,
+        @Min(3) @Max(3600) @DefaultValue("30") int leaseSeconds,
+        @DefaultValue("5s") Duration cancelGrace,
+        @DefaultValue("20s") Duration drainTimeout,
+        @Min(1024) @DefaultValue("5242880") int maxPatchBytes) {
+
+    public ExecutionProperties {
+        githubToken = githubToken == null || githubToken.isBlank() ? null : githubToken.strip();
+        credentialEncryptionKey =
+                credentialEncryptionKey == null || credentialEncryptionKey.isBlank() ? null : credentialEncryptionKey;
+    }
+
+    /** How often the lease is renewed: a third of it, so two renewals may fail before it expires. */
+    public Duration renewEvery() {
+        return Duration.ofMillis(leaseSeconds * 1000L / 3);
+    }
+}

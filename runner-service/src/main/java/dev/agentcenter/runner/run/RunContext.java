@@ -1,0 +1,40 @@
+package dev.agentcenter.runner.run;
+
+import dev.agentcenter.model.ExecutionConfig;
+import dev.agentcenter.model.PermissionMode;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Everything a runner needs to execute one run, read once when the run is handed to it.
+ *
+ * @param repository the repository to clone, or {@code null} for a plain workspace
+ * @param rootDirectory the project's root directory inside the repository, or {@code null}
+ */
+record RunContext(
+        UUID runId,
+        UUID taskId,
+        int attempt,
+        UUID leaseToken,
+        String prompt,
+        PermissionMode permissionMode,
+        List<String> blockedCommands,
+        ExecutionConfig config,
+        String baseBranch,
+        String branchName,
+        String rootDirectory,
+        Repository repository) {
+
+    /**
+     * A repository connection; its token stays encrypted until the run needs it.
+     *
+     * @param defaultBranch the connection's default branch, else the project's, else {@code null}
+     * @param tokenCiphertext the connection's encrypted token, or {@code null}
+     */
+    record Repository(String owner, String repo, String defaultBranch, byte[] tokenCiphertext) {
+
+        String fullName() {
+            return owner + "/" + repo;
+        }
+    }
+}

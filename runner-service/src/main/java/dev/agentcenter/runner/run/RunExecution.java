@@ -1,0 +1,459 @@
+package dev.agentcenter.runner.run;
+
+import dev.agentcenter.model.AgentProvider;
+import dev.agentcenter.model.CommandSpec;
+import dev.agentcenter.model.RunDiff;
+import dev.agentcenter.runner.RunnerProperties;
+import dev.agentcenter.runner.execution.ChildEnvironment;
+import dev.agentcenter.runner.execution.GitException;
+import dev.agentcenter.runner.execution.GitWorkspace;
+import dev.agentcenter.runner.execution.PermissionPolicy;
+import dev.agentcenter.runner.execution.ShellCommand;
+import dev.agentcenter.runner.execution.WorkspaceEscapeException;
+import dev.agentcenter.runner.execution.Workspaces;
+import dev.agentcenter.support.events.RunEventWriter.Draft;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Executes one run: workspace, repository, commands, diff, final status. Every write goes through the run's
+ * {@link RunJournal} and is fenced by the lease, so if this runner loses the run (the sweeper failed it after a
+ * lease expiry) it stops writing and kills what it started.
+ */
+final class RunExecution {
+
+    private static final Logger log = LoggerFactory.getLogger(RunExecution.class);
+    private static final Duration GIT_TIMEOUT = Duration.ofMinutes(10);
+
+    /** How a run ended. */
+    enum Outcome {
+        COMPLETED,
+        FAILED,
+        CANCELLED
+    }
+
+    private final RunContext context;
+    private final RunnerProperties runner;
+    private final ExecutionProperties properties;
+    private final DataSource dataSource;
+    private final ObjectMapper json;
+    private final RepositoryTokens tokens;
+    private final RunJournal journal;
+    private SecretRedactor redactor = new SecretRedactor();
+    private String token;
+
+    private volatile boolean cancelRequested;
+    private volatile String cancelReason;
+    private volatile ShellCommand.Running current;
+    private volatile boolean lost;
+
+    RunExecution(
+            RunContext context,
+            RunnerProperties runner,
+            ExecutionProperties properties,
+            DataSource dataSource,
+            ObjectMapper json,
+            RepositoryTokens tokens) {
+        this.context = context;
+        this.runner = runner;
+        this.properties = properties;
+        this.dataSource = dataSource;
+        this.json = json;
+        this.tokens = tokens;
+        this.journal = new RunJournal(context.runId(), context.leaseToken(), dataSource, this::onLeaseLost);
+    }
+
+    UUID runId() {
+        return context.runId();
+    }
+
+    int attempt() {
+        return context.attempt();
+    }
+
+    /** Asks the run to stop: the current command's process group gets TERM, then KILL after the grace period. */
+    void cancel(String reason) {
+        if (cancelRequested) {
+            return;
+        }
+        cancelReason = reason;
+        cancelRequested = true;
+        stopCurrentCommand();
+    }
+
+    /** Runs to the end; never throws. */
+    Outcome run() {
+        Thread renewer = Thread.ofVirtual().name("lease-" + context.runId()).start(this::renewLease);
+        Outcome outcome = Outcome.FAILED;
+        Path workspace = null;
+        try {
+            workspace = Workspaces.forTask(runner.workspaceRoot(), context.taskId());
+            token = tokens.resolve(context.repository());
+            redactor = new SecretRedactor(token, properties.githubToken());
+            outcome = execute(workspace);
+        } catch (RunFailure e) {
+            outcome = finish(Outcome.FAILED, e.code(), e.getMessage(), null, workspace, null);
+        } catch (RuntimeException e) {
+            log.error("Run {} failed unexpectedly", context.runId(), e);
+            finish(Outcome.FAILED, "runner_error", "The runner hit an unexpected error: " + e.getMessage(), null,
+                    workspace, null);
+        } finally {
+            renewer.interrupt();
+            journal.close();
+        }
+        cleanUp(outcome, workspace);
+        return outcome;
+    }
+
+    private Outcome execute(Path workspace) {
+        Path absolute = workspace.toAbsolutePath();
+        if (!journal.commit(
+                List.of(draft("run.log", "info", "Workspace ready at " + absolute, Map.of("source", "runner"))),
+                connection -> update(connection,
+                        "UPDATE runs SET started_at = COALESCE(started_at, now()), workspace_path = ?,"
+                                + " updated_at = now() WHERE id = ? AND lease_token = ?",
+                        absolute.toString()))) {
+            return Outcome.FAILED;
+        }
+        GitWorkspace git = new GitWorkspace(workspace, GIT_TIMEOUT);
+        String base;
+        try {
+            base = prepareRepository(git);
+        } catch (GitException e) {
+            String tail = e.outputTail().isEmpty() ? "" : "\n\nRecent output:\n" + String.join("\n", e.outputTail());
+            return finish(Outcome.FAILED, "git_failed",
+                    redactor.redact(e.getMessage() + tail + "\n\nWhat to do: " + e.hint()), null, workspace, null);
+        } catch (RunFailure e) {
+            return finish(Outcome.FAILED, e.code(), e.getMessage(), null, workspace, null);
+        }
+        if (!transition("running", describeWork())) {
+            return Outcome.FAILED;
+        }
+        try {
+            Integer exitCode = runCommands(workspace);
+            if (cancelRequested) {
+                return finish(Outcome.CANCELLED, "cancelled", cancelMessage(), exitCode, workspace, diff(git, base));
+            }
+            return finish(Outcome.COMPLETED, null, null, exitCode, workspace, diff(git, base));
+        } catch (RunFailure e) {
+            Outcome outcome = cancelRequested ? Outcome.CANCELLED : Outcome.FAILED;
+            String code = cancelRequested ? "cancelled" : e.code();
+            String message = cancelRequested ? cancelMessage() : e.getMessage();
+            return finish(outcome, code, message, e instanceof CommandFailure f ? f.exitCode : null, workspace,
+                    diff(git, base));
+        }
+    }
+
+    /** Clones (first run of a task) and checks out the branch, or lays a git baseline; returns the diff base. */
+    private String prepareRepository(GitWorkspace git) {
+        RunContext.Repository repository = context.repository();
+        if (repository == null) {
+            return git.initBaseline();
+        }
+        if (!git.isRepository()) {
+            if (!transition("cloning", "Cloning " + repository.fullName())) {
+                throw new RunFailure("lease_lost", "The run is no longer held by this runner");
+            }
+            journal.log(draft("repo.clone.started", "info", "Cloning " + repository.fullName(),
+                    Map.of("repository", repository.fullName())));
+            git.cloneInto(cloneUrl(repository), token, gitSink("clone"));
+            journal.log(draft("repo.clone.finished", "info", "Cloned " + repository.fullName(),
+                    Map.of("repository", repository.fullName())));
+        }
+        String baseBranch = context.baseBranch() != null ? context.baseBranch() : repository.defaultBranch();
+        git.checkout(context.branchName(), baseBranch, token, gitSink("checkout"));
+        return git.head();
+    }
+
+    private Integer runCommands(Path workspace) {
+        if (context.config().agent() != null
+                && context.config().agent().provider() != null
+                && context.config().agent().provider() != AgentProvider.NONE) {
+            throw new RunFailure("agent_unavailable", "This runner cannot run coding agents ("
+                    + context.config().agent().provider().name().toLowerCase(java.util.Locale.ROOT)
+                    + ") yet: use config.commands.");
+        }
+        List<CommandSpec> commands = context.config().commands() == null ? List.of() : context.config().commands();
+        if (commands.isEmpty()) {
+            throw new RunFailure("nothing_to_run", "The run has no commands and no agent.");
+        }
+        PermissionPolicy policy = PermissionPolicy.of(context.permissionMode(), context.blockedCommands());
+        Integer lastExit = null;
+        for (int index = 0; index < commands.size(); index++) {
+            if (cancelRequested || lost) {
+                return lastExit;
+            }
+            lastExit = runCommand(workspace, policy, commands.get(index), index, commands.size());
+        }
+        return lastExit;
+    }
+
+    private int runCommand(Path workspace, PermissionPolicy policy, CommandSpec command, int index, int total) {
+        String label = "Command " + (index + 1) + "/" + total;
+        Optional<String> blocked = policy.violation(command.command());
+        if (blocked.isPresent()) {
+            journal.log(draft("run.command.blocked", "error", label + " blocked by rule '" + blocked.get() + "'",
+                    Map.of("index", index, "rule", blocked.get(), "command", redactor.redact(command.command()))));
+            throw new RunFailure("command_blocked", label + " was blocked by the "
+                    + context.permissionMode().wire() + " permission mode (rule: " + blocked.get()
+                    + ") and never started. Permission modes are a blocklist, not a sandbox.");
+        }
+        Path cwd;
+        try {
+            cwd = Workspaces.resolveInside(
+                    workspace, context.rootDirectory(), context.config().workingDirectory(), command.cwd());
+        } catch (WorkspaceEscapeException e) {
+            throw new RunFailure("working_directory_invalid", label + ": " + e.getMessage());
+        }
+        if (!Files.isDirectory(cwd)) {
+            throw new RunFailure("working_directory_invalid", label + ": the working directory "
+                    + workspace.relativize(cwd) + " does not exist in the workspace");
+        }
+        Map<String, Object> started = new LinkedHashMap<>();
+        started.put("index", index);
+        started.put("total", total);
+        started.put("command", redactor.redact(command.command()));
+        started.put("cwd", cwd.toString());
+        journal.log(draft("run.command.started", "info", label + " started", started));
+        Duration timeout = command.timeoutSeconds() == null ? null : Duration.ofSeconds(command.timeoutSeconds());
+        ShellCommand.Spec spec = new ShellCommand.Spec(
+                runner.shellCommand(),
+                command.command(),
+                cwd,
+                ChildEnvironment.build(System.getenv(), command.env() == null ? Map.of() : command.env()),
+                timeout);
+        ShellCommand.Outcome outcome;
+        try {
+            current = ShellCommand.start(spec, (stream, line) -> journal.log(draft(
+                    "run.log", "info", redactor.redact(line),
+                    Map.of("stream", stream == ShellCommand.Stream.STDOUT ? "stdout" : "stderr", "commandIndex",
+                            index))));
+            if (cancelRequested || lost) {
+                stopCurrentCommand();
+            }
+            outcome = current.await();
+        } catch (IOException e) {
+            throw new RunFailure("command_not_started", label + " could not be started: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RunFailure("runner_interrupted", label + " was interrupted");
+        } finally {
+            current = null;
+        }
+        Map<String, Object> finished = new LinkedHashMap<>();
+        finished.put("index", index);
+        finished.put("total", total);
+        finished.put("exitCode", outcome.exitCode());
+        finished.put("durationMs", outcome.duration().toMillis());
+        finished.put("timedOut", outcome.timedOut());
+        finished.put("cancelled", outcome.cancelled());
+        boolean ok = outcome.exitCode() == 0 && !outcome.timedOut() && !outcome.cancelled();
+        String message = ok ? label + " finished" : label + " failed with exit code " + outcome.exitCode();
+        journal.log(draft("run.command.finished", ok ? "info" : "error", message, finished));
+        if (outcome.timedOut()) {
+            throw new CommandFailure("command_timed_out", label + " timed out after " + command.timeoutSeconds()
+                    + " s and was stopped", outcome.exitCode());
+        }
+        if (!ok && !outcome.cancelled()) {
+            throw new CommandFailure("command_failed", label + " failed with exit code " + outcome.exitCode() + ": "
+                    + redactor.redact(command.command()), outcome.exitCode());
+        }
+        return outcome.exitCode();
+    }
+
+    /** Writes the final status, its events and the diff in one transaction. */
+    private Outcome finish(
+            Outcome outcome, String errorCode, String errorMessage, Integer exitCode, Path workspace,
+            GitWorkspace.DiffResult diff) {
+        String status = outcome.name().toLowerCase(java.util.Locale.ROOT);
+        String level = switch (outcome) {
+            case COMPLETED -> "info";
+            case CANCELLED -> "warn";
+            case FAILED -> "error";
+        };
+        String summary = switch (outcome) {
+            case COMPLETED -> "Run completed";
+            case CANCELLED -> errorMessage;
+            case FAILED -> errorMessage;
+        };
+        Map<String, Object> payload = new LinkedHashMap<>();
+        payload.put("status", status);
+        if (errorCode != null) {
+            payload.put("code", errorCode);
+        }
+        if (exitCode != null) {
+            payload.put("exitCode", exitCode);
+        }
+        if (workspace != null) {
+            payload.put("workspacePath", workspace.toAbsolutePath().toString());
+        }
+        List<Draft> drafts = List.of(
+                draft("run.status_changed", level, "Run " + status, Map.of("status", status)),
+                draft("run." + status, level, summary, payload));
+        journal.commit(drafts, connection -> {
+            boolean updated = update(connection, """
+                            UPDATE runs SET status = ?, finished_at = now(), error_code = ?, error_message = ?,
+                                            exit_code = ?, lease_expires_at = NULL, updated_at = now()
+                             WHERE id = ? AND lease_token = ?""", status, errorCode, errorMessage, exitCode);
+            if (updated && diff != null) {
+                storeDiff(connection, diff);
+            }
+            return updated;
+        });
+        return outcome;
+    }
+
+    private boolean transition(String status, String message) {
+        return journal.commit(
+                List.of(draft("run.status_changed", "info", message, Map.of("status", status))),
+                connection -> update(connection,
+                        "UPDATE runs SET status = ?, updated_at = now() WHERE id = ? AND lease_token = ?", status));
+    }
+
+    private GitWorkspace.DiffResult diff(GitWorkspace git, String base) {
+        try {
+            return git.diffSince(base, properties.maxPatchBytes());
+        } catch (RuntimeException e) {
+            journal.log(draft("run.log", "warn", "Could not compute the workspace diff: " + e.getMessage(),
+                    Map.of("source", "runner")));
+            return null;
+        }
+    }
+
+    private void storeDiff(Connection connection, GitWorkspace.DiffResult diff) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("""
+                INSERT INTO run_diffs (run_id, files, stats, patch, truncated)
+                VALUES (?, CAST(? AS jsonb), CAST(? AS jsonb), ?, ?)
+                ON CONFLICT (run_id) DO UPDATE SET files = EXCLUDED.files, stats = EXCLUDED.stats,
+                    patch = EXCLUDED.patch, truncated = EXCLUDED.truncated, created_at = now()""")) {
+            statement.setObject(1, context.runId());
+            statement.setString(2, json.writeValueAsString(diff.files()));
+            statement.setString(3, json.writeValueAsString(diff.stats() == null
+                    ? new RunDiff.Stats(0, 0, 0) : diff.stats()));
+            statement.setString(4, redactor.redact(diff.patch()).replace("\0", ""));
+            statement.setBoolean(5, diff.truncated());
+            statement.executeUpdate();
+        }
+    }
+
+    /** Fenced row update: the last two parameters are always the run id and lease token. */
+    private boolean update(Connection connection, String sql, Object... values) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            int i = 1;
+            for (Object value : values) {
+                statement.setObject(i++, value);
+            }
+            statement.setObject(i++, context.runId());
+            statement.setObject(i, context.leaseToken());
+            return statement.executeUpdate() == 1;
+        }
+    }
+
+    private void renewLease() {
+        Duration every = properties.renewEvery();
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(every);
+            } catch (InterruptedException e) {
+                return;
+            }
+            try (Connection connection = dataSource.getConnection();
+                    PreparedStatement statement = connection.prepareStatement("""
+                            UPDATE runs SET lease_expires_at = now() + make_interval(secs => ?)
+                             WHERE id = ? AND lease_token = ? AND status IN ('provisioning', 'cloning', 'running')""")) {
+                statement.setInt(1, properties.leaseSeconds());
+                statement.setObject(2, context.runId());
+                statement.setObject(3, context.leaseToken());
+                if (statement.executeUpdate() == 0) {
+                    onLeaseLost();
+                    return;
+                }
+            } catch (SQLException e) {
+                // Postgres briefly unreachable: the next renewal may succeed before the lease runs out.
+                log.warn("Could not renew the lease of run {}: {}", context.runId(), e.getMessage());
+            }
+        }
+    }
+
+    private void onLeaseLost() {
+        if (!lost) {
+            lost = true;
+            log.warn("Run {} was taken away from this runner; stopping it", context.runId());
+            stopCurrentCommand();
+        }
+    }
+
+    private void stopCurrentCommand() {
+        ShellCommand.Running running = current;
+        if (running != null) {
+            Thread.ofVirtual().start(() -> running.cancel(properties.cancelGrace()));
+        }
+    }
+
+    private void cleanUp(Outcome outcome, Path workspace) {
+        if (workspace == null
+                || runner.cleanupMode() != RunnerProperties.CleanupMode.DELETE_ON_COMPLETION
+                || outcome == Outcome.FAILED) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(workspace)) {
+            List<Path> all = new ArrayList<>(files.sorted(Comparator.reverseOrder()).toList());
+            for (Path path : all) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            log.warn("Could not delete workspace {}: {}", workspace, e.getMessage());
+        }
+    }
+
+    private String describeWork() {
+        int commands = context.config().commands() == null ? 0 : context.config().commands().size();
+        return "Running " + commands + " command" + (commands == 1 ? "" : "s");
+    }
+
+    private String cancelMessage() {
+        return cancelReason == null ? "Run cancelled" : cancelReason;
+    }
+
+    private String cloneUrl(RunContext.Repository repository) {
+        String base = properties.gitBaseUrl().replaceAll("/+$", "");
+        return base + "/" + repository.owner() + "/" + repository.repo() + ".git";
+    }
+
+    private ShellCommand.OutputSink gitSink(String phase) {
+        return (stream, line) -> journal.log(draft("run.log", "info", redactor.redact(line), Map.of(
+                "stream", stream == ShellCommand.Stream.STDOUT ? "stdout" : "stderr", "source", "git", "phase",
+                phase)));
+    }
+
+    private Draft draft(String type, String level, String message, Map<String, Object> payload) {
+        return new Draft(type, level, message, json.writeValueAsString(payload));
+    }
+
+    /** A command that ended badly, with its exit code kept for the run. */
+    private static final class CommandFailure extends RunFailure {
+        private final int exitCode;
+
+        CommandFailure(String code, String message, int exitCode) {
+            super(code, message);
+            this.exitCode = exitCode;
+        }
+    }
+}
