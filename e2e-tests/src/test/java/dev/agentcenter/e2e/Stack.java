@@ -1,0 +1,202 @@
+package dev.agentcenter.e2e;
+
+import dev.agentcenter.support.DatabaseSettings;
+import dev.agentcenter.testing.TestDatabase;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The three services started from their built jars as separate JVMs, against one fresh Postgres database, on
+ * free loopback ports: what {@code ./agent-center up} runs, with short leases so failure handling is quick to see.
+ */
+final class Stack implements AutoCloseable {
+
+    static final String INTERNAL_TOKEN = "e2e-internal-token";
+    static final String ENCRYPTION_KEY = "e2e-credential-key";
+    static final Duration STARTUP = Duration.ofSeconds(120);
+
+    final DatabaseSettings database;
+    final Path root;
+    final Service api;
+    final Service worker;
+    final Service runner;
+
+    private Stack(DatabaseSettings database, Path root) {
+        this.database = database;
+        this.root = root;
+        Map<String, String> common = new HashMap<>();
+        common.put("SPRING_DATASOURCE_URL", database.jdbcUrl());
+        common.put("SPRING_DATASOURCE_USERNAME", database.username());
+        common.put("SPRING_DATASOURCE_PASSWORD", database.password() == null ? "" : database.password());
+        common.put("RUNNER_INTERNAL_TOKEN", INTERNAL_TOKEN);
+        common.put("CREDENTIAL_ENCRYPTION_KEY", ENCRYPTION_KEY);
+        common.put("RUN_LEASE_SECONDS", "4");
+
+        int apiPort = freePort();
+        Map<String, String> apiEnv = new HashMap<>(common);
+        apiEnv.put("API_PORT", Integer.toString(apiPort));
+        api = new Service("api", jar("api-service"), apiPort, apiEnv, root);
+
+        int workerPort = freePort();
+        Map<String, String> workerEnv = new HashMap<>(common);
+        workerEnv.put("WORKER_PORT", Integer.toString(workerPort));
+        workerEnv.put("WORKER_LEASE_SWEEP_INTERVAL_MS", "500");
+        worker = new Service("worker", jar("worker-service"), workerPort, workerEnv, root);
+
+        int runnerPort = freePort();
+        Map<String, String> runnerEnv = new HashMap<>(common);
+        runnerEnv.put("RUNNER_PORT", Integer.toString(runnerPort));
+        runnerEnv.put("RUNNER_NAME", "e2e-runner");
+        runnerEnv.put("RUNNER_PUBLIC_URL", "http://127.0.0.1:" + runnerPort);
+        runnerEnv.put("RUNNER_WORKSPACE_ROOT", root.resolve("workspaces").toString());
+        runnerEnv.put("RUNNER_CANCEL_GRACE_SECONDS", "1");
+        runnerEnv.put("RUNNER_CAPACITY", "8");
+        runnerEnv.put("RUNNER_GIT_BASE_URL", root.resolve("remotes").toUri().toString());
+        runner = new Service("runner", jar("runner-service"), runnerPort, runnerEnv, root);
+    }
+
+    /** Starts all three and waits until each answers /health. */
+    static Stack start() throws IOException {
+        Stack stack = new Stack(TestDatabase.shared().freshDatabase(), Files.createTempDirectory("agent-center-e2e"));
+        try {
+            stack.api.start(); // migrates the fresh database first, so the others start on a ready schema
+            stack.api.awaitHealthy();
+            stack.worker.start();
+            stack.runner.start();
+            stack.worker.awaitHealthy();
+            stack.runner.awaitHealthy();
+            return stack;
+        } catch (RuntimeException | IOException e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    String apiUrl() {
+        return "http://127.0.0.1:" + api.port;
+    }
+
+    @Override
+    public void close() {
+        for (Service service : List.of(worker, runner, api)) {
+            service.stop();
+        }
+    }
+
+    private static Path jar(String module) {
+        Path jar = Path.of("..", module, "target", module + ".jar")
+                .toAbsolutePath()
+                .normalize();
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: build with ./mvnw verify (or package) first");
+        }
+        return jar;
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** One service JVM; its output goes to {@code <root>/<name>.log}. */
+    static final class Service {
+        final String name;
+        final int port;
+        private final Path jar;
+        private final Map<String, String> env;
+        private final Path log;
+        private Process process;
+
+        Service(String name, Path jar, int port, Map<String, String> env, Path root) {
+            this.name = name;
+            this.jar = jar;
+            this.port = port;
+            this.env = env;
+            this.log = root.resolve(name + ".log");
+        }
+
+        void start() throws IOException {
+            String java = ProcessHandle.current().info().command().orElse("java");
+            List<String> command = new ArrayList<>(
+                    List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", jar.toString()));
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            builder.environment().putAll(env);
+            builder.environment().remove("DATABASE_URL");
+            process = builder.start();
+        }
+
+        void awaitHealthy() {
+            HttpClient client = HttpClient.newHttpClient();
+            Instant deadline = Instant.now().plus(STARTUP);
+            while (Instant.now().isBefore(deadline)) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException(name + " exited with " + process.exitValue() + ":\n" + tail());
+                }
+                try {
+                    HttpResponse<String> response = client.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+                                    .timeout(Duration.ofSeconds(2))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (response.statusCode() == 200) {
+                        return;
+                    }
+                } catch (IOException e) {
+                    // not listening yet
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+                process.onExit()
+                        .completeOnTimeout(null, 200, java.util.concurrent.TimeUnit.MILLISECONDS)
+                        .join();
+            }
+            throw new IllegalStateException(name + " did not become healthy in " + STARTUP + ":\n" + tail());
+        }
+
+        /** SIGKILL: no shutdown hook runs, nothing is cleaned up, like a crash or the OOM killer. */
+        void kill() {
+            process.destroyForcibly();
+            process.onExit().join();
+        }
+
+        void stop() {
+            if (process != null && process.isAlive()) {
+                process.destroy();
+                if (process.onExit()
+                                .completeOnTimeout(null, 30, java.util.concurrent.TimeUnit.SECONDS)
+                                .join()
+                        == null) {
+                    process.destroyForcibly();
+                }
+            }
+        }
+
+        String tail() {
+            try {
+                List<String> lines = Files.readAllLines(log);
+                return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+            } catch (IOException e) {
+                return "(no log: " + e.getMessage() + ")";
+            }
+        }
+    }
+}
