@@ -34,13 +34,15 @@ final class DispatchLoop implements SmartLifecycle {
     private final Supplier<NotificationListener> listeners;
     private final WorkerProperties properties;
     private final String workerId;
+    private final AtomicLong roundsStarted = new AtomicLong();
     private final AtomicLong rounds = new AtomicLong();
 
     private volatile boolean running;
     private volatile boolean stopping;
     private volatile boolean listening;
     private Thread loopThread;
-    private ExecutorService dispatches;
+    // Not cleared on stop: the loop thread may still submit to it while stop() waits for that thread.
+    private volatile ExecutorService dispatches;
 
     DispatchLoop(
             RunClaimer claimer,
@@ -85,6 +87,7 @@ final class DispatchLoop implements SmartLifecycle {
                 listening = listener.listening();
                 boolean more;
                 Duration wait = properties.pollInterval();
+                roundsStarted.incrementAndGet();
                 try {
                     more = claimRound();
                     if (!more) {
@@ -206,7 +209,6 @@ final class DispatchLoop implements SmartLifecycle {
             loop = loopThread;
             inFlight = dispatches;
             loopThread = null;
-            dispatches = null;
         }
         if (loop == null) {
             return;
@@ -235,6 +237,11 @@ final class DispatchLoop implements SmartLifecycle {
     /** Whether stop() has begun (for tests that act between "stopping" and "stopped"). */
     boolean stopping() {
         return stopping;
+    }
+
+    /** Claim rounds begun: a round numbered above this count starts later than the call. */
+    long roundsStarted() {
+        return roundsStarted.get();
     }
 
     /** Completed claim rounds, so a test can tell the loop is up and idle. */

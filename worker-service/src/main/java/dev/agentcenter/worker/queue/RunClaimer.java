@@ -101,7 +101,7 @@ final class RunClaimer {
     List<ClaimedRun> claim(RunnerTarget runner, int max) {
         List<ClaimedRun> claimed = transactions.execute(status -> {
             // A runner row held for long (should not happen) must not stall this worker's whole loop.
-            db.sql("SET LOCAL lock_timeout = '10s'").update();
+            db.sql("SET LOCAL lock_timeout = '30s'").update();
             boolean stillEligible = db.sql("""
                             SELECT 1 FROM runners WHERE id = :id AND status = 'online'
                                AND last_heartbeat_at > now() - make_interval(secs => :stale)
