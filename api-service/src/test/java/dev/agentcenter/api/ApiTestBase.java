@@ -15,6 +15,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
@@ -24,6 +25,14 @@ import tools.jackson.databind.json.JsonMapper;
  * {@link TestDatabase}) and talks to it over HTTP, the way clients do.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+// Tests never depend on the developer's environment: no encryption key, no GitHub token, and a GitHub that cannot
+// be reached (port 1 refuses connections) unless a test class says otherwise with its own properties.
+@TestPropertySource(
+        properties = {
+            "agent-center.credentials.encryption-key=",
+            "agent-center.github.fallback-tokens=",
+            "agent-center.github.api-base-url=http://127.0.0.1:1"
+        })
 public abstract class ApiTestBase {
 
     private static DatabaseSettings database;

@@ -26,6 +26,8 @@ public record CreateRepoConnectionRequest(
         @NotBlank @Size(max = 100) @Pattern(regexp = Patterns.GITHUB_NAME, message = "is not a GitHub repository name")
         String repo,
 
-        @Size(min = 1, max = 255) String defaultBranch,
+        @Size(min = 1, max = 255) @Pattern(regexp = Patterns.BRANCH, message = Patterns.BRANCH_MESSAGE)
+        String defaultBranch,
+
         @Size(min = 1, max = 4096) String token,
         Map<String, Object> metadata) {}

@@ -11,8 +11,21 @@ public final class Patterns {
     /** At least one character that is not whitespace. */
     public static final String NOT_BLANK = "(?s).*\\S.*";
 
-    /** A GitHub owner or repository name. */
-    public static final String GITHUB_NAME = "^[A-Za-z0-9_.-]+$";
+    /**
+     * A GitHub owner or repository name. {@code .} and {@code ..} are refused: as URL path segments they would
+     * climb out of {@code /repos/{owner}/{repo}}.
+     */
+    public static final String GITHUB_NAME = "^(?!\\.{1,2}$)[A-Za-z0-9_.-]+$";
+
+    /**
+     * A git branch name that is safe to pass to git: letters, digits, {@code . _ - /}; not starting with {@code -}
+     * (it would read as an option) or {@code /}, no {@code ..} or {@code //}, not ending with {@code /}, {@code .}
+     * or {@code .lock}.
+     */
+    public static final String BRANCH = "^(?![-/])(?!.*\\.\\.)(?!.*//)(?!.*[/.]$)(?!.*\\.lock$)[A-Za-z0-9._/-]+$";
+
+    /** The message shown when a branch name does not match {@link #BRANCH}. */
+    public static final String BRANCH_MESSAGE = "is not a valid git branch name";
 
     private Patterns() {}
 }

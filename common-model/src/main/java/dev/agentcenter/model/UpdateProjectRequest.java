@@ -13,6 +13,9 @@ public record UpdateProjectRequest(
         String name,
 
         @Size(max = 10_000) String description,
-        @Size(min = 1, max = 255) String defaultBranch,
+
+        @Size(min = 1, max = 255) @Pattern(regexp = Patterns.BRANCH, message = Patterns.BRANCH_MESSAGE)
+        String defaultBranch,
+
         @Size(max = 1024) String rootDirectory,
         Map<String, Object> metadata) {}

@@ -1,10 +1,9 @@
 package dev.agentcenter.api.task;
 
-import dev.agentcenter.api.web.ApiException;
 import dev.agentcenter.api.web.JsonColumns;
 import dev.agentcenter.api.web.PageQuery;
 import dev.agentcenter.api.web.Rows;
-import dev.agentcenter.api.workspace.WorkspaceStore;
+import dev.agentcenter.api.workspace.WorkspaceReferences;
 import dev.agentcenter.model.CreateTaskRequest;
 import dev.agentcenter.model.ExecutionConfig;
 import dev.agentcenter.model.ExecutionPolicy;
@@ -37,12 +36,12 @@ public class TaskStore {
 
     private final JdbcClient db;
     private final JsonColumns json;
-    private final WorkspaceStore workspaces;
+    private final WorkspaceReferences references;
 
-    TaskStore(JdbcClient db, JsonColumns json, WorkspaceStore workspaces) {
+    TaskStore(JdbcClient db, JsonColumns json, WorkspaceReferences references) {
         this.db = db;
         this.json = json;
-        this.workspaces = workspaces;
+        this.references = references;
     }
 
     /**
@@ -51,29 +50,8 @@ public class TaskStore {
      */
     public Task create(CreateTaskRequest request) {
         UUID workspaceId = request.workspaceId();
-        if (!workspaces.exists(workspaceId)) {
-            throw ApiException.notFound("workspace", workspaceId);
-        }
         UUID projectId = request.projectId();
-        if (projectId != null) {
-            requireInWorkspace("projects", "project", projectId, workspaceId);
-        }
-        if (request.repoConnectionId() != null) {
-            requireInWorkspace("repo_connections", "repo_connection", request.repoConnectionId(), workspaceId);
-            UUID connectionProject = db.sql("SELECT project_id FROM repo_connections WHERE id = :id")
-                    .param("id", request.repoConnectionId())
-                    .query(UUID.class)
-                    .optional()
-                    .orElse(null);
-            if (connectionProject != null && projectId != null && !connectionProject.equals(projectId)) {
-                throw ApiException.conflict(
-                        "repo_connection_project_mismatch",
-                        "The repository connection belongs to another project of this workspace");
-            }
-        }
-        if (request.automationId() != null) {
-            requireInWorkspace("automations", "automation", request.automationId(), workspaceId);
-        }
+        references.check(workspaceId, projectId, request.repoConnectionId(), request.automationId());
         UUID id = db.sql("""
                         INSERT INTO tasks (workspace_id, project_id, repo_connection_id, automation_id, title, prompt,
                                            permission_mode, policy, config, base_branch, branch_name, metadata)
@@ -196,19 +174,6 @@ public class TaskStore {
 
     private static PermissionMode mode(PermissionMode mode) {
         return mode == null ? PermissionMode.SAFE : mode;
-    }
-
-    private void requireInWorkspace(String table, String resource, UUID id, UUID workspaceId) {
-        UUID actual = db.sql("SELECT workspace_id FROM " + table + " WHERE id = :id")
-                .param("id", id)
-                .query(UUID.class)
-                .optional()
-                .orElseThrow(() -> ApiException.notFound(resource, id));
-        if (!actual.equals(workspaceId)) {
-            throw ApiException.conflict(
-                    resource + "_not_in_workspace",
-                    "The " + resource.replace('_', ' ') + " " + id + " belongs to another workspace");
-        }
     }
 
     private Task map(ResultSet rs, int row) throws SQLException {

@@ -1,0 +1,125 @@
+package dev.agentcenter.api.repo;
+
+import dev.agentcenter.api.web.JsonColumns;
+import dev.agentcenter.api.web.PageQuery;
+import dev.agentcenter.api.web.Rows;
+import dev.agentcenter.model.CreateRepoConnectionRequest;
+import dev.agentcenter.model.Page;
+import dev.agentcenter.model.RepoConnection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/**
+ * Repository connections in Postgres. The token ciphertext is read only by {@link #sealedToken}; every other read
+ * maps it to {@code hasToken}.
+ */
+@Repository
+public class RepoConnectionStore {
+
+    private static final String COLUMNS = """
+            id, workspace_id, project_id, provider, owner, repo, default_branch, auth_type,
+            token_ciphertext IS NOT NULL AS has_token, metadata, created_at, updated_at""";
+
+    private final JdbcClient db;
+    private final JsonColumns json;
+
+    RepoConnectionStore(JdbcClient db, JsonColumns json) {
+        this.db = db;
+        this.json = json;
+    }
+
+    /** The connection as clients see it (never with its token). */
+    public Optional<RepoConnection> find(UUID id) {
+        return db.sql("SELECT " + COLUMNS + " FROM repo_connections WHERE id = :id")
+                .param("id", id)
+                .query(this::map)
+                .optional();
+    }
+
+    Page<RepoConnection> list(UUID workspaceId, UUID projectId, PageQuery page) {
+        List<String> conditions = new ArrayList<>(List.of(page.condition(null)));
+        if (workspaceId != null) {
+            conditions.add("workspace_id = :workspaceId");
+        }
+        if (projectId != null) {
+            conditions.add("project_id = :projectId");
+        }
+        var statement = page.bind(db.sql("SELECT " + COLUMNS + " FROM repo_connections WHERE "
+                + String.join(" AND ", conditions) + " ORDER BY created_at DESC, id DESC LIMIT :pageLimit"));
+        if (workspaceId != null) {
+            statement = statement.param("workspaceId", workspaceId);
+        }
+        if (projectId != null) {
+            statement = statement.param("projectId", projectId);
+        }
+        return page.page(statement.query(this::map).list(), c -> new PageQuery.Key(c.createdAt(), c.id()));
+    }
+
+    /**
+     * Inserts a connection; {@code sealedToken} is the token already encrypted, or {@code null}. A second connection
+     * of the same repository (case-insensitive) hits {@code repo_connections_repository_key}.
+     */
+    RepoConnection create(CreateRepoConnectionRequest request, byte[] sealedToken) {
+        return db.sql("""
+                        INSERT INTO repo_connections
+                            (workspace_id, project_id, provider, owner, repo, default_branch, auth_type,
+                             token_ciphertext, metadata)
+                        VALUES (:workspaceId, :projectId, COALESCE(:provider, 'github'), :owner, :repo,
+                                :defaultBranch, :authType, :token, CAST(:metadata AS jsonb))
+                        RETURNING\s""" + COLUMNS)
+                .param("workspaceId", request.workspaceId())
+                .param("projectId", request.projectId())
+                .param("provider", request.provider())
+                .param("owner", request.owner())
+                .param("repo", request.repo())
+                .param("defaultBranch", request.defaultBranch())
+                .param("authType", sealedToken == null ? "none" : "pat")
+                .param("token", sealedToken, Types.BINARY)
+                .param("metadata", json.write(request.metadata()))
+                .query(this::map)
+                .single();
+    }
+
+    /** What a GitHub check needs: the repository and the encrypted token, if any. */
+    Optional<Target> target(UUID id) {
+        return db.sql("SELECT owner, repo, token_ciphertext FROM repo_connections WHERE id = :id")
+                .param("id", id)
+                .query((rs, row) ->
+                        new Target(rs.getString("owner"), rs.getString("repo"), rs.getBytes("token_ciphertext")))
+                .optional();
+    }
+
+    /** Deletes the connection; tasks and automations that used it keep running without one. */
+    boolean delete(UUID id) {
+        return db.sql("DELETE FROM repo_connections WHERE id = :id")
+                        .param("id", id)
+                        .update()
+                > 0;
+    }
+
+    /** A connection's repository and sealed token. */
+    record Target(String owner, String repo, byte[] sealedToken) {}
+
+    private RepoConnection map(ResultSet rs, int row) throws SQLException {
+        return new RepoConnection(
+                Rows.uuid(rs, "id"),
+                Rows.uuid(rs, "workspace_id"),
+                Rows.uuid(rs, "project_id"),
+                rs.getString("provider"),
+                rs.getString("owner"),
+                rs.getString("repo"),
+                rs.getString("default_branch"),
+                rs.getString("auth_type"),
+                rs.getBoolean("has_token"),
+                json.map(rs.getString("metadata")),
+                Rows.instant(rs, "created_at"),
+                Rows.instant(rs, "updated_at"));
+    }
+}
