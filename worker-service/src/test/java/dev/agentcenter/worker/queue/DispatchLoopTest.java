@@ -129,6 +129,61 @@ class DispatchLoopTest {
     }
 
     @Test
+    void aKilledListenerConnectionIsReplacedAndTheQueueReadAgain() {
+        world.runner("one", runner.baseUrl(), 4);
+        DispatchLoop loop = start(TestWorld.settings().build(), "w1");
+        awaitIdle(loop);
+
+        long killed = world.db
+                .sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        + " WHERE datname = current_database() AND application_name = 'agent-center-worker-listener'")
+                .query(Long.class)
+                .single();
+        assertThat(killed).isEqualTo(1);
+        // Queued while the listener may still be down: its NOTIFY can be lost, the re-read after reconnecting is not.
+        UUID run = world.queuedRun(workspace);
+
+        await().atMost(PATIENCE).until(() -> runner.requestsFor(run) == 1);
+        await().atMost(PATIENCE).until(loop::listening);
+        assertThat(world.status(run)).isEqualTo("provisioning");
+    }
+
+    @Test
+    void aRunnerThatHangsDoesNotHoldUpDispatchToAnother() throws IOException {
+        CountDownLatch release = new CountDownLatch(1);
+        try (FakeRunner hanging = new FakeRunner()) {
+            hanging.answer(request -> {
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return FakeRunner.accepted();
+            });
+            world.runner("hanging", hanging.baseUrl(), 1);
+            world.runner("quick", runner.baseUrl(), 1);
+            DispatchLoop loop = start(
+                    TestWorld.settings().dispatchTimeout(Duration.ofSeconds(60)).build(), "w1");
+            awaitIdle(loop);
+
+            world.transactions.executeWithoutResult(status -> {
+                world.queuedRun(workspace);
+                world.queuedRun(workspace);
+            });
+
+            // One run each (one slot each); the quick runner gets its request while the other still hangs.
+            await().atMost(PATIENCE)
+                    .until(() ->
+                            hanging.received().size() == 1 && runner.received().size() == 1);
+            assertThat(release.getCount()).isEqualTo(1);
+            release.countDown();
+            await().atMost(PATIENCE).until(() -> provisioning() == 2);
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
     void claimsNothingWithoutAnOnlineRunnerThatSentAHeartbeat() {
         world.runner("silent", runner.baseUrl(), 4);
         world.db
