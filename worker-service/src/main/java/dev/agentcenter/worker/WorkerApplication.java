@@ -3,6 +3,7 @@ package dev.agentcenter.worker;
 import dev.agentcenter.support.ParentWatch;
 import dev.agentcenter.support.ServiceDatabase;
 import java.time.Clock;
+import javax.sql.DataSource;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -22,5 +23,15 @@ public class WorkerApplication {
     @Bean
     Clock clock() {
         return Clock.systemUTC();
+    }
+
+    @Bean
+    WorkerId workerId() {
+        return WorkerId.ofThisProcess();
+    }
+
+    @Bean
+    RunEvents runEvents(DataSource dataSource) {
+        return new RunEvents(dataSource);
     }
 }

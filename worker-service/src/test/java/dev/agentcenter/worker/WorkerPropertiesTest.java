@@ -30,7 +30,42 @@ class WorkerPropertiesTest {
             assertThat(properties.leaseSweepInterval()).isEqualTo(Duration.ofMillis(5000));
             assertThat(properties.automationInterval()).isEqualTo(Duration.ofMillis(5000));
             assertThat(properties.dispatchMaxAttempts()).isEqualTo(5);
+            assertThat(properties.runnerTokenConfigured()).isFalse();
+            assertThat(properties.runLease()).isEqualTo(Duration.ofSeconds(30));
+            assertThat(properties.claimBatchSize()).isEqualTo(10);
+            assertThat(properties.dispatchTimeout()).isEqualTo(Duration.ofMillis(5000));
+            assertThat(properties.runnerStaleAfter()).isEqualTo(Duration.ofSeconds(30));
         });
+    }
+
+    @Test
+    void leaseAndStaleLimitAreSecondsAndTheTokenIsNeverPrinted() {
+        context.withPropertyValues(
+                        "agent-center.worker.run-lease=45",
+                        "agent-center.worker.runner-stale-after=20",
+                        "agent-center.worker.runner-internal-token=very-secret")
+                .run(run -> {
+                    WorkerProperties properties = run.getBean(WorkerProperties.class);
+                    assertThat(properties.runLease()).isEqualTo(Duration.ofSeconds(45));
+                    assertThat(properties.runnerStaleAfter()).isEqualTo(Duration.ofSeconds(20));
+                    assertThat(properties.runnerTokenConfigured()).isTrue();
+                    assertThat(properties.toString())
+                            .doesNotContain("very-secret")
+                            .contains("<set>");
+                });
+    }
+
+    @Test
+    void theApplicationYamlReadsTheDocumentedVariables() throws Exception {
+        String yaml = new String(
+                getClass().getResourceAsStream("/application.yml").readAllBytes(),
+                java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(yaml)
+                .contains("${RUNNER_INTERNAL_TOKEN:}")
+                .contains("${RUN_LEASE_SECONDS:30}")
+                .contains("${WORKER_CLAIM_BATCH_SIZE:10}")
+                .contains("${WORKER_DISPATCH_TIMEOUT_MS:5000}")
+                .contains("${RUNNER_STALE_AFTER_SECONDS:30}");
     }
 
     @Test
@@ -48,5 +83,9 @@ class WorkerPropertiesTest {
                 .run(run -> assertThat(run).hasFailed().getFailure().hasStackTraceContaining("dispatchMaxAttempts"));
         context.withPropertyValues("agent-center.worker.lease-sweep-interval=-5")
                 .run(run -> assertThat(run).hasFailed().getFailure().hasStackTraceContaining("leaseSweepInterval"));
+        context.withPropertyValues("agent-center.worker.run-lease=1")
+                .run(run -> assertThat(run).hasFailed().getFailure().hasStackTraceContaining("runLease"));
+        context.withPropertyValues("agent-center.worker.claim-batch-size=0")
+                .run(run -> assertThat(run).hasFailed().getFailure().hasStackTraceContaining("claimBatchSize"));
     }
 }

@@ -1,5 +1,6 @@
 package dev.agentcenter.worker.health;
 
+import dev.agentcenter.worker.WorkerProperties;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -16,10 +17,12 @@ class HealthController {
 
     private final JdbcClient db;
     private final Clock clock;
+    private final WorkerProperties properties;
 
-    HealthController(JdbcClient db, Clock clock) {
+    HealthController(JdbcClient db, Clock clock, WorkerProperties properties) {
         this.db = db;
         this.clock = clock;
+        this.properties = properties;
     }
 
     @GetMapping("/health")
@@ -34,6 +37,10 @@ class HealthController {
         body.put("service", "worker");
         body.put("status", databaseUp ? "ok" : "degraded");
         body.put("database", databaseUp ? "up" : "down");
+        // Without the runner token the worker claims nothing; say so where an operator looks first.
+        body.put(
+                "dispatch",
+                properties.runnerTokenConfigured() ? "enabled" : "disabled: RUNNER_INTERNAL_TOKEN is not set");
         body.put("timestamp", Instant.now(clock));
         return ResponseEntity.status(databaseUp ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
                 .body(body);

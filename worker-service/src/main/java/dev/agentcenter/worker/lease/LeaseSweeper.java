@@ -1,0 +1,172 @@
+package dev.agentcenter.worker.lease;
+
+import dev.agentcenter.worker.RunEvents;
+import dev.agentcenter.worker.WorkerProperties;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Rescues runs whose runner stopped renewing the lease, and marks runners that stopped sending heartbeats offline.
+ *
+ * <p>Safe with any number of workers and no leader: expired runs are locked with {@code FOR UPDATE SKIP LOCKED},
+ * so each is handled by exactly one sweeper, and a lease renewed just before the lock is re-checked by Postgres
+ * against the newest row version. Clearing {@code lease_token} is what fences the stale runner: its later event
+ * appends and status updates carry the old token and match no row.
+ */
+final class LeaseSweeper {
+
+    private static final Logger log = LoggerFactory.getLogger(LeaseSweeper.class);
+    private static final int BATCH = 100;
+
+    private record Expired(
+            UUID id,
+            String status,
+            UUID runnerId,
+            String runnerName,
+            Instant startedAt,
+            int dispatchAttempts,
+            Instant leaseExpiresAt,
+            boolean cancelRequested) {}
+
+    private final JdbcClient db;
+    private final TransactionTemplate transactions;
+    private final RunEvents events;
+    private final WorkerProperties properties;
+
+    LeaseSweeper(JdbcClient db, TransactionTemplate transactions, RunEvents events, WorkerProperties properties) {
+        this.db = db;
+        this.transactions = transactions;
+        this.events = events;
+        this.properties = properties;
+    }
+
+    /** One sweep: every run whose lease has expired by now, then stale runners. */
+    void sweep() {
+        int handled;
+        do {
+            handled = sweepBatch();
+        } while (handled == BATCH);
+        markStaleRunnersOffline();
+    }
+
+    private int sweepBatch() {
+        Integer handled = transactions.execute(status -> {
+            List<Expired> expired = db.sql("""
+                            SELECT r.id, r.status, r.runner_id, r.started_at, r.dispatch_attempts, r.lease_expires_at,
+                                   r.cancel_requested_at IS NOT NULL AS cancel_requested,
+                                   (SELECT name FROM runners WHERE id = r.runner_id) AS runner_name
+                              FROM runs r
+                             WHERE r.status IN ('provisioning', 'cloning', 'running') AND r.lease_expires_at < now()
+                             ORDER BY r.lease_expires_at
+                             LIMIT :batch
+                               FOR UPDATE OF r SKIP LOCKED""")
+                    .param("batch", BATCH)
+                    .query((rs, row) -> new Expired(
+                            rs.getObject("id", UUID.class),
+                            rs.getString("status"),
+                            rs.getObject("runner_id", UUID.class),
+                            rs.getString("runner_name"),
+                            instant(rs.getObject("started_at", OffsetDateTime.class)),
+                            rs.getInt("dispatch_attempts"),
+                            instant(rs.getObject("lease_expires_at", OffsetDateTime.class)),
+                            rs.getBoolean("cancel_requested")))
+                    .list();
+            for (Expired run : expired) {
+                if (run.cancelRequested()) {
+                    cancel(run);
+                } else if (run.startedAt() == null && run.dispatchAttempts() < properties.dispatchMaxAttempts()) {
+                    requeue(run);
+                } else {
+                    fail(run);
+                }
+            }
+            return expired.size();
+        });
+        return handled == null ? 0 : handled;
+    }
+
+    /** Nothing ran yet, so running it elsewhere is safe; the dispatch attempt was already counted at claim. */
+    private void requeue(Expired run) {
+        db.sql("""
+                        UPDATE runs SET status = 'queued', runner_id = NULL, lease_token = NULL, lease_expires_at = NULL,
+                                        not_before = NULL, updated_at = now()
+                         WHERE id = :id""").param("id", run.id()).update();
+        Map<String, Object> payload = payload(run, "queued");
+        payload.put("reason", "lease_expired");
+        events.append(
+                run.id(),
+                RunEvents.draft(
+                        "run.status_changed",
+                        "warn",
+                        "Runner " + runnerLabel(run) + " did not start the run before its lease expired; queued again",
+                        payload));
+        log.info(
+                "Run {}: runner {} did not start it before its lease expired; queued again",
+                run.id(),
+                runnerLabel(run));
+    }
+
+    private void fail(Expired run) {
+        String message = "The runner stopped renewing its lease (last expiry " + run.leaseExpiresAt()
+                + "); the run was abandoned";
+        db.sql("""
+                        UPDATE runs SET status = 'failed', error_code = 'runner_lost', error_message = :message,
+                                        lease_token = NULL, lease_expires_at = NULL, finished_at = now(), updated_at = now()
+                         WHERE id = :id""").param("id", run.id()).param("message", message).update();
+        Map<String, Object> payload = payload(run, "failed");
+        payload.put("code", "runner_lost");
+        events.append(
+                run.id(),
+                RunEvents.draft("run.status_changed", "error", message, payload),
+                RunEvents.draft("run.failed", "error", message, Map.of("code", "runner_lost", "message", message)));
+        log.warn("Run {} failed: runner {} stopped renewing its lease", run.id(), runnerLabel(run));
+    }
+
+    /** The user asked to cancel and the runner is gone: nobody will confirm it, so end the run as cancelled. */
+    private void cancel(Expired run) {
+        String message = "Cancelled; the runner stopped renewing its lease before it confirmed the cancel";
+        db.sql("""
+                        UPDATE runs SET status = 'cancelled', error_code = 'cancelled', error_message = :message,
+                                        lease_token = NULL, lease_expires_at = NULL, finished_at = now(), updated_at = now()
+                         WHERE id = :id""").param("id", run.id()).param("message", message).update();
+        events.append(run.id(), RunEvents.draft("run.cancelled", "warn", message, payload(run, "cancelled")));
+    }
+
+    private void markStaleRunnersOffline() {
+        List<String> names = db.sql("""
+                        UPDATE runners SET status = 'offline', updated_at = now()
+                         WHERE status <> 'offline' AND last_heartbeat_at < now() - make_interval(secs => :stale)
+                        RETURNING name""")
+                .param("stale", properties.runnerStaleAfter().toMillis() / 1000.0)
+                .query(String.class)
+                .list();
+        if (!names.isEmpty()) {
+            log.warn("No heartbeat for {}: marked offline: {}", properties.runnerStaleAfter(), names);
+        }
+    }
+
+    private static Map<String, Object> payload(Expired run, String status) {
+        Map<String, Object> payload = new LinkedHashMap<>();
+        payload.put("status", status);
+        payload.put("previousStatus", run.status());
+        payload.put("runnerId", run.runnerId() == null ? null : run.runnerId().toString());
+        payload.put("leaseExpiredAt", String.valueOf(run.leaseExpiresAt()));
+        return payload;
+    }
+
+    private static String runnerLabel(Expired run) {
+        return run.runnerName() != null ? run.runnerName() : String.valueOf(run.runnerId());
+    }
+
+    private static Instant instant(OffsetDateTime value) {
+        return value == null ? null : value.toInstant();
+    }
+}

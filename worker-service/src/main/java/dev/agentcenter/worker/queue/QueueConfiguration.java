@@ -1,0 +1,91 @@
+package dev.agentcenter.worker.queue;
+
+import dev.agentcenter.worker.RunEvents;
+import dev.agentcenter.worker.WorkerId;
+import dev.agentcenter.worker.WorkerProperties;
+import java.sql.DriverManager;
+import java.util.Properties;
+import javax.sql.DataSource;
+import okhttp3.OkHttpClient;
+import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Wires the claim-and-dispatch loop: one OkHttp client for all runners, one listener connection per process. */
+@Configuration(proxyBeanMethods = false)
+class QueueConfiguration {
+
+    @Bean(destroyMethod = "")
+    OkHttpClient runnerHttpClient(WorkerProperties properties) {
+        return runnerHttpClient(properties.dispatchTimeout());
+    }
+
+    @Bean
+    DispatchLoop dispatchLoop(
+            DataSource dataSource,
+            TransactionTemplate transactions,
+            RunEvents events,
+            OkHttpClient runnerHttpClient,
+            JdbcConnectionDetails connection,
+            WorkerProperties properties,
+            WorkerId workerId) {
+        return dispatchLoop(
+                dataSource,
+                transactions,
+                events,
+                runnerHttpClient,
+                listenerConnection(connection.getJdbcUrl(), connection.getUsername(), connection.getPassword()),
+                properties,
+                workerId.value());
+    }
+
+    /** The one client: it pools connections to runners; the whole call is bounded by the dispatch timeout. */
+    static OkHttpClient runnerHttpClient(java.time.Duration timeout) {
+        return new OkHttpClient.Builder()
+                .connectTimeout(timeout)
+                .readTimeout(timeout)
+                .writeTimeout(timeout)
+                .callTimeout(timeout)
+                // A silent retry would be a dispatch attempt nobody counted.
+                .retryOnConnectionFailure(false)
+                .followRedirects(false)
+                .build();
+    }
+
+    /** Opens the LISTEN connection directly with the driver: a pooled one could be recycled and lose its LISTEN. */
+    static NotificationListener.ConnectionOpener listenerConnection(String url, String username, String password) {
+        return () -> {
+            Properties settings = new Properties();
+            if (username != null) {
+                settings.setProperty("user", username);
+            }
+            if (password != null) {
+                settings.setProperty("password", password);
+            }
+            settings.setProperty("ApplicationName", "agent-center-worker-listener");
+            settings.setProperty("tcpKeepAlive", "true");
+            return DriverManager.getConnection(url, settings);
+        };
+    }
+
+    /** Assembles a loop; also used by tests that run several "workers" in one JVM. */
+    static DispatchLoop dispatchLoop(
+            DataSource dataSource,
+            TransactionTemplate transactions,
+            RunEvents events,
+            OkHttpClient http,
+            NotificationListener.ConnectionOpener listenerConnection,
+            WorkerProperties properties,
+            String workerId) {
+        JdbcClient db = JdbcClient.create(dataSource);
+        return new DispatchLoop(
+                new RunClaimer(db, transactions, events, properties, workerId),
+                new RunnerClient(http, properties.runnerTokenConfigured() ? properties.runnerInternalToken() : ""),
+                new DispatchOutcomes(db, transactions, events, properties, workerId),
+                () -> new NotificationListener(listenerConnection, DispatchLoop.CHANNELS),
+                properties,
+                workerId);
+    }
+}
