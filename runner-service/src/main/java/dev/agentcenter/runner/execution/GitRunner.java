@@ -51,10 +51,6 @@ final class GitRunner {
         this.timeout = timeout;
     }
 
-    Path directory() {
-        return directory;
-    }
-
     /** What a captured command printed on stdout (cut at the limit) and how it exited. */
     record Captured(int exitCode, byte[] stdout, boolean truncated, List<String> tail) {
         String text() {

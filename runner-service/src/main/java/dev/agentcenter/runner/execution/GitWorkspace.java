@@ -142,7 +142,8 @@ public final class GitWorkspace {
      * <p>New files only show in a diff once they are in an index, but the workspace's index belongs to the user (or the
      * agent) and must not change behind their back. So a copy of it is used ({@code GIT_INDEX_FILE}): {@code git add
      * -A} there, then {@code git diff --cached} against the base. The copy keeps the real index's file stat cache, so
-     * unchanged files are not read again.
+     * unchanged files are not read again. The only trace left is
+     * the blobs of new files in the object store, which {@code git gc} collects.
      *
      * @param maxPatchBytes the most the patch may hold; a longer one is cut at a line end and marked truncated, while
      *     files and stats stay complete

@@ -111,6 +111,19 @@ class PermissionPolicyTest {
     }
 
     @Test
+    void redirectionsFunctionsCaseBranchesAndContinuationsAreUnderstood() {
+        assertThat(safe.violation("echo hi > sudo")).isEmpty();
+        assertThat(safe.violation("echo hi 2> sudo >> shutdown")).isEmpty();
+        assertThat(safe.violation(">out.txt sudo ls")).contains("sudo");
+        assertThat(safe.violation("make &>/dev/null && sudo make install")).contains("sudo");
+        assertThat(safe.violation("f() { sudo ls; }; f")).contains("sudo");
+        assertThat(safe.violation("case $x in a) sudo y;; esac")).contains("sudo");
+        assertThat(safe.violation("echo a \\\n  && sudo b")).contains("sudo");
+        assertThat(safe.violation("env -S 'sudo ls'")).contains("sudo");
+        assertThat(safe.violation("bash -C script.sh")).isEmpty();
+    }
+
+    @Test
     void yoloAllowsEverything() {
         PermissionPolicy yolo = PermissionPolicy.of(PermissionMode.YOLO, List.of("ls"));
 
