@@ -1,0 +1,331 @@
+package dev.agentcenter.runner.execution;
+
+import dev.agentcenter.model.RunDiff;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Stream;
+
+/**
+ * The git side of a workspace: clone and branch checkout for runs on a repository, a baseline commit for runs
+ * without one, and the diff of everything a run changed. Runs the {@code git} binary (see {@link GitRunner} for the
+ * environment and how the token is passed).
+ */
+public final class GitWorkspace {
+
+    static final String BASELINE_MESSAGE = "Agent Center baseline";
+    static final String IDENTITY_NAME = "Agent Center";
+    static final String IDENTITY_EMAIL = "agent-center@localhost";
+
+    private final Path directory;
+    private final GitRunner git;
+
+    /**
+     * @param directory the workspace; the repository is (or will be) its top level
+     * @param timeout the limit for each git command
+     */
+    public GitWorkspace(Path directory, Duration timeout) {
+        this.directory = directory.toAbsolutePath().normalize();
+        this.git = new GitRunner(this.directory, Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /** True if the workspace itself is the top of a git work tree (a repository above it does not count). */
+    public boolean isRepository() {
+        if (!Files.isDirectory(directory)) {
+            return false;
+        }
+        GitRunner.Captured result =
+                git.capture("rev-parse", List.of("rev-parse", "--is-inside-work-tree"), Map.of(), 1024, true);
+        return result.exitCode() == 0 && result.text().equals("true");
+    }
+
+    /**
+     * Makes sure the workspace has a commit to diff against: in a directory that is not a repository, {@code git init
+     * -b main} and commit everything present (even nothing) as "Agent Center baseline", with a local identity. On an
+     * existing repository with commits, commits nothing. Returns the baseline (or current) commit.
+     */
+    public String initBaseline() {
+        if (!isRepository()) {
+            git.capture("init", List.of("init", "-b", "main"));
+        }
+        String head = headOrNull();
+        if (head != null) {
+            return head;
+        }
+        git.capture("add", List.of("add", "-A"));
+        git.capture(
+                "commit",
+                List.of(
+                        "-c",
+                        "user.name=" + IDENTITY_NAME,
+                        "-c",
+                        "user.email=" + IDENTITY_EMAIL,
+                        "-c",
+                        "commit.gpgsign=false",
+                        "commit",
+                        "--allow-empty",
+                        "--no-verify",
+                        "--quiet",
+                        "-m",
+                        BASELINE_MESSAGE));
+        return head();
+    }
+
+    /**
+     * Clones {@code remoteUrl} into the workspace, which must be empty, with the remote named {@code origin}.
+     *
+     * @param remoteUrl an {@code https://} (or {@code file://}) URL without credentials in it
+     * @param token the repository token, or {@code null} for a public repository; given to git through {@code
+     *     GIT_ASKPASS} (username {@code x-access-token}) and never written anywhere
+     * @param sink receives git's output lines
+     * @throws GitException when git fails, with a hint
+     */
+    public void cloneInto(String remoteUrl, String token, ShellCommand.OutputSink sink) {
+        requireNoCredentials(remoteUrl);
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not create workspace " + directory, e);
+        }
+        git.stream("clone", List.of("clone", "--origin", "origin", "--", remoteUrl, "."), token, sink);
+    }
+
+    /**
+     * Fetches origin and checks out the run's branch: {@code branchName} as it is on origin if it exists there, else
+     * created from {@code baseBranch}; without {@code branchName}, {@code baseBranch} itself. {@code -B} resets the
+     * local branch to origin's, as the original did; uncommitted changes in the workspace are kept.
+     *
+     * @param branchName the run's branch, or {@code null}
+     * @param baseBranch where a new branch starts, or {@code null} for origin's default branch
+     * @throws GitException when git fails or a branch is missing on origin
+     */
+    public void checkout(String branchName, String baseBranch, String token, ShellCommand.OutputSink sink) {
+        git.stream("fetch", List.of("fetch", "origin", "--prune"), token, sink);
+        String base = baseBranch != null && !baseBranch.isBlank() ? baseBranch.strip() : defaultBranch(token, sink);
+        requireValidBranchName(base);
+        if (branchName != null && !branchName.isBlank()) {
+            String branch = branchName.strip();
+            requireValidBranchName(branch);
+            if (remoteBranchExists(branch)) {
+                git.stream("checkout", List.of("checkout", "-B", branch, "origin/" + branch, "--"), null, sink);
+                return;
+            }
+            requireRemoteBranch(base);
+            // No tracking: the new branch's upstream is not the base branch, so nothing can push to the base by
+            // mistake.
+            git.stream("checkout", List.of("checkout", "--no-track", "-B", branch, "origin/" + base, "--"), null, sink);
+            return;
+        }
+        requireRemoteBranch(base);
+        git.stream("checkout", List.of("checkout", "-B", base, "origin/" + base, "--"), null, sink);
+    }
+
+    /** The current commit's sha. */
+    public String head() {
+        return git.capture("rev-parse", List.of("rev-parse", "--verify", "HEAD^{commit}"))
+                .text();
+    }
+
+    /**
+     * Every change of the working tree since {@code baseCommit}, new untracked files and deletions included, ignored
+     * files excluded.
+     *
+     * <p>New files only show in a diff once they are in an index, but the workspace's index belongs to the user (or the
+     * agent) and must not change behind their back. So a copy of it is used ({@code GIT_INDEX_FILE}): {@code git add
+     * -A} there, then {@code git diff --cached} against the base. The copy keeps the real index's file stat cache, so
+     * unchanged files are not read again. The only trace left is
+     * the blobs of new files in the object store, which {@code git gc} collects.
+     *
+     * @param maxPatchBytes the most the patch may hold; a longer one is cut at a line end and marked truncated, while
+     *     files and stats stay complete
+     */
+    public DiffResult diffSince(String baseCommit, int maxPatchBytes) {
+        if (baseCommit == null || baseCommit.isBlank() || baseCommit.startsWith("-")) {
+            throw new IllegalArgumentException("Not a commit: " + baseCommit);
+        }
+        GitRunner.Captured verified = git.capture(
+                "diff", List.of("rev-parse", "--verify", "--quiet", baseCommit + "^{commit}"), Map.of(), 1024, true);
+        if (verified.exitCode() != 0) {
+            throw new GitException(
+                    "git diff failed: the base commit " + baseCommit + " is not in the workspace's repository",
+                    GitException.BROKEN_REPOSITORY_HINT,
+                    verified.tail());
+        }
+        String base = verified.text();
+        Path indexDirectory = null;
+        try {
+            indexDirectory = Files.createTempDirectory("agent-center-index-");
+            Path index = indexDirectory.resolve("index");
+            Path realIndex = directory.resolve(git.capture("rev-parse", List.of("rev-parse", "--git-path", "index"))
+                    .text());
+            if (Files.exists(realIndex)) {
+                Files.copy(realIndex, index);
+            }
+            Map<String, String> env = Map.of("GIT_INDEX_FILE", index.toString());
+            git.capture("diff (add -A)", List.of("add", "-A"), env, 0, false);
+            List<String> diff = List.of("diff", "--cached", "--find-renames", "--no-color", "--no-ext-diff");
+            byte[] nameStatus = git.capture(
+                            "diff", with(diff, "-z", "--name-status", base, "--"), env, Long.MAX_VALUE, false)
+                    .stdout();
+            byte[] numstat = git.capture("diff", with(diff, "-z", "--numstat", base, "--"), env, Long.MAX_VALUE, false)
+                    .stdout();
+            GitRunner.Captured patch = git.capture(
+                    "diff",
+                    with(
+                            List.of("-c", "core.quotePath=false"),
+                            with(diff, "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/", base, "--")),
+                    env,
+                    Math.max(0, maxPatchBytes),
+                    false);
+            List<RunDiff.FileChange> files = DiffParsing.files(nameStatus, numstat);
+            return new DiffResult(
+                    files,
+                    DiffParsing.stats(files),
+                    DiffParsing.patchText(patch.stdout(), patch.truncated()),
+                    patch.truncated());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not prepare a temporary git index", e);
+        } finally {
+            deleteRecursively(indexDirectory);
+        }
+    }
+
+    /**
+     * The changes of a workspace.
+     *
+     * @param files each changed file; a renamed file under its new path
+     * @param stats totals over {@code files}
+     * @param patch a unified diff ({@code a/} and {@code b/} prefixes; binary files as "Binary files … differ")
+     * @param truncated the patch was cut at the size limit
+     */
+    public record DiffResult(List<RunDiff.FileChange> files, RunDiff.Stats stats, String patch, boolean truncated) {}
+
+    private String headOrNull() {
+        GitRunner.Captured result = git.capture(
+                "rev-parse", List.of("rev-parse", "--verify", "--quiet", "HEAD^{commit}"), Map.of(), 1024, true);
+        return result.exitCode() == 0 ? result.text() : null;
+    }
+
+    /** origin's HEAD as recorded by the clone, asking origin if it was not; {@code main} as a last resort. */
+    private String defaultBranch(String token, ShellCommand.OutputSink sink) {
+        String recorded = originHead();
+        if (recorded == null) {
+            try {
+                git.stream("remote set-head", List.of("remote", "set-head", "origin", "--auto"), token, sink);
+            } catch (GitException e) {
+                return "main";
+            }
+            recorded = originHead();
+        }
+        return recorded == null ? "main" : recorded;
+    }
+
+    private String originHead() {
+        GitRunner.Captured result = git.capture(
+                "symbolic-ref",
+                List.of("symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"),
+                Map.of(),
+                4096,
+                true);
+        String ref = result.text();
+        return result.exitCode() == 0 && ref.startsWith("origin/") ? ref.substring("origin/".length()) : null;
+    }
+
+    private boolean remoteBranchExists(String branch) {
+        return git.capture(
+                                "show-ref",
+                                List.of("show-ref", "--verify", "--quiet", "refs/remotes/origin/" + branch),
+                                Map.of(),
+                                0,
+                                true)
+                        .exitCode()
+                == 0;
+    }
+
+    private void requireRemoteBranch(String branch) {
+        if (remoteBranchExists(branch)) {
+            return;
+        }
+        String branches = git.capture(
+                        "for-each-ref",
+                        List.of("for-each-ref", "--count=20", "--format=%(refname:lstrip=3)", "refs/remotes/origin/"),
+                        Map.of(),
+                        65536,
+                        true)
+                .text()
+                .lines()
+                .filter(name -> !name.equals("HEAD"))
+                .reduce((a, b) -> a + ", " + b)
+                .orElse("none");
+        throw new GitException(
+                "git checkout failed: branch '" + branch + "' does not exist on origin",
+                GitException.BRANCH_HINT,
+                List.of("Branches on origin: " + branches));
+    }
+
+    private void requireValidBranchName(String branch) {
+        boolean valid = !branch.startsWith("-")
+                && git.capture(
+                                        "check-ref-format",
+                                        List.of("check-ref-format", "--branch", branch),
+                                        Map.of(),
+                                        4096,
+                                        true)
+                                .exitCode()
+                        == 0;
+        if (!valid) {
+            throw new GitException(
+                    "git checkout failed: '" + branch + "' is not a valid branch name",
+                    GitException.BRANCH_NAME_HINT,
+                    List.of());
+        }
+    }
+
+    /** Credentials in the URL would end up in {@code .git/config}; the token has its own way in. */
+    private static void requireNoCredentials(String remoteUrl) {
+        Objects.requireNonNull(remoteUrl, "remoteUrl");
+        try {
+            String userInfo = new URI(remoteUrl).getRawUserInfo();
+            if (userInfo != null && userInfo.contains(":")) {
+                throw new IllegalArgumentException(
+                        "The remote URL must not contain credentials; pass the token separately");
+            }
+        } catch (URISyntaxException e) {
+            // scp-like "git@host:owner/repo" is not a URI and carries no password
+        }
+    }
+
+    private static List<String> with(List<String> first, String... more) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(List.of(more));
+        return all;
+    }
+
+    private static List<String> with(List<String> first, List<String> second) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
+    }
+
+    private static void deleteRecursively(Path path) {
+        if (path == null) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(path)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            // a leftover copy of an index in the temp directory is harmless
+        }
+    }
+}
