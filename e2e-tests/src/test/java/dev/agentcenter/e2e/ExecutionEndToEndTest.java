@@ -135,8 +135,8 @@ class ExecutionEndToEndTest {
     @Test
     @Order(5)
     void aRunnerKilledMidRunIsDetectedAndCanNoLongerWrite() throws Exception {
-        String marker = "e2e-orphan-" + UUID.randomUUID();
-        UUID task = task("doomed", List.of("echo working; sleep 1000 " + marker));
+        String marker = "1000." + (100000 + new java.util.Random().nextInt(900000));
+        UUID task = task("doomed", List.of("echo working; sleep " + marker));
         UUID run = id(post("/api/runs", Map.of("taskId", task)));
         await().atMost(Duration.ofSeconds(60)).until(() -> logText(run).contains("working"));
         UUID staleLease = UUID.fromString(sql("SELECT lease_token::text FROM runs WHERE id = '" + run + "'"));

@@ -28,7 +28,10 @@ class InternalRunController {
     }
 
     /** What a worker sends: the run and the lease it claimed it under. */
-    record ExecuteRequest(@NotNull UUID runId, @NotNull @Min(1) Integer attempt, @NotNull UUID leaseToken) {}
+    record ExecuteRequest(
+            @NotNull UUID runId,
+            @NotNull @Min(1) Integer attempt,
+            @NotNull UUID leaseToken) {}
 
     /**
      * 202 when the run started (or already runs here under the same attempt: the call is idempotent), 429 when
@@ -39,15 +42,19 @@ class InternalRunController {
         return switch (supervisor.accept(request.runId(), request.attempt(), request.leaseToken())) {
             case STARTED -> ResponseEntity.accepted().body(Map.of("accepted", true, "alreadyActive", false));
             case ALREADY_ACTIVE -> ResponseEntity.accepted().body(Map.of("accepted", true, "alreadyActive", true));
-            case BUSY -> ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
-                    .body(Map.of("accepted", false, "code", "runner_busy", "detail", "The runner is at capacity"));
-            case DRAINING -> ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
-                    .body(Map.of("accepted", false, "code", "runner_draining", "detail", "The runner is shutting down"));
-            case NOT_DISPATCHABLE -> ResponseEntity.status(HttpStatus.CONFLICT)
-                    .body(Map.of(
-                            "accepted", false,
-                            "code", "run_not_dispatchable",
-                            "detail", "The run is not active under this attempt and lease"));
+            case BUSY ->
+                ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
+                        .body(Map.of("accepted", false, "code", "runner_busy", "detail", "The runner is at capacity"));
+            case DRAINING ->
+                ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                        .body(Map.of(
+                                "accepted", false, "code", "runner_draining", "detail", "The runner is shutting down"));
+            case NOT_DISPATCHABLE ->
+                ResponseEntity.status(HttpStatus.CONFLICT)
+                        .body(Map.of(
+                                "accepted", false,
+                                "code", "run_not_dispatchable",
+                                "detail", "The run is not active under this attempt and lease"));
         };
     }
 
@@ -58,6 +65,7 @@ class InternalRunController {
         return here
                 ? ResponseEntity.accepted().body(Map.of("accepted", true))
                 : ResponseEntity.status(HttpStatus.NOT_FOUND)
-                        .body(Map.of("accepted", false, "code", "run_not_here", "detail", "The run is not running here"));
+                        .body(Map.of(
+                                "accepted", false, "code", "run_not_here", "detail", "The run is not running here"));
     }
 }

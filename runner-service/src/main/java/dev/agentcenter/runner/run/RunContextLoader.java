@@ -16,6 +16,7 @@ class RunContextLoader {
 
     private final JdbcClient db;
     private final ObjectMapper json;
+
     RunContextLoader(JdbcClient db, ObjectMapper json) {
         this.db = db;
         this.json = json;

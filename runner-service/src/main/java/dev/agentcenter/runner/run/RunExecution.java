@@ -84,8 +84,8 @@ final class RunExecution {
         return context.runId();
     }
 
-    int attempt() {
-        return context.attempt();
+    UUID leaseToken() {
+        return context.leaseToken();
     }
 
     /** Asks the run to stop: the current command's process group gets TERM, then KILL after the grace period. */
@@ -112,8 +112,13 @@ final class RunExecution {
             outcome = finish(Outcome.FAILED, e.code(), e.getMessage(), null, workspace, null);
         } catch (RuntimeException e) {
             log.error("Run {} failed unexpectedly", context.runId(), e);
-            finish(Outcome.FAILED, "runner_error", "The runner hit an unexpected error: " + e.getMessage(), null,
-                    workspace, null);
+            finish(
+                    Outcome.FAILED,
+                    "runner_error",
+                    "The runner hit an unexpected error: " + e.getMessage(),
+                    null,
+                    workspace,
+                    null);
         } finally {
             renewer.interrupt();
             journal.close();
@@ -126,7 +131,8 @@ final class RunExecution {
         Path absolute = workspace.toAbsolutePath();
         if (!journal.commit(
                 List.of(draft("run.log", "info", "Workspace ready at " + absolute, Map.of("source", "runner"))),
-                connection -> update(connection,
+                connection -> update(
+                        connection,
                         "UPDATE runs SET started_at = COALESCE(started_at, now()), workspace_path = ?,"
                                 + " updated_at = now() WHERE id = ? AND lease_token = ?",
                         absolute.toString()))) {
@@ -138,8 +144,13 @@ final class RunExecution {
             base = prepareRepository(git);
         } catch (GitException e) {
             String tail = e.outputTail().isEmpty() ? "" : "\n\nRecent output:\n" + String.join("\n", e.outputTail());
-            return finish(Outcome.FAILED, "git_failed",
-                    redactor.redact(e.getMessage() + tail + "\n\nWhat to do: " + e.hint()), null, workspace, null);
+            return finish(
+                    Outcome.FAILED,
+                    "git_failed",
+                    redactor.redact(e.getMessage() + tail + "\n\nWhat to do: " + e.hint()),
+                    null,
+                    workspace,
+                    null);
         } catch (RunFailure e) {
             return finish(Outcome.FAILED, e.code(), e.getMessage(), null, workspace, null);
         }
@@ -156,7 +167,12 @@ final class RunExecution {
             Outcome outcome = cancelRequested ? Outcome.CANCELLED : Outcome.FAILED;
             String code = cancelRequested ? "cancelled" : e.code();
             String message = cancelRequested ? cancelMessage() : e.getMessage();
-            return finish(outcome, code, message, e instanceof CommandFailure f ? f.exitCode : null, workspace,
+            return finish(
+                    outcome,
+                    code,
+                    message,
+                    e instanceof CommandFailure f ? f.exitCode : null,
+                    workspace,
                     diff(git, base));
         }
     }
@@ -171,10 +187,16 @@ final class RunExecution {
             if (!transition("cloning", "Cloning " + repository.fullName())) {
                 throw new RunFailure("lease_lost", "The run is no longer held by this runner");
             }
-            journal.log(draft("repo.clone.started", "info", "Cloning " + repository.fullName(),
+            journal.log(draft(
+                    "repo.clone.started",
+                    "info",
+                    "Cloning " + repository.fullName(),
                     Map.of("repository", repository.fullName())));
             git.cloneInto(cloneUrl(repository), token, gitSink("clone"));
-            journal.log(draft("repo.clone.finished", "info", "Cloned " + repository.fullName(),
+            journal.log(draft(
+                    "repo.clone.finished",
+                    "info",
+                    "Cloned " + repository.fullName(),
                     Map.of("repository", repository.fullName())));
         }
         String baseBranch = context.baseBranch() != null ? context.baseBranch() : repository.defaultBranch();
@@ -186,11 +208,15 @@ final class RunExecution {
         if (context.config().agent() != null
                 && context.config().agent().provider() != null
                 && context.config().agent().provider() != AgentProvider.NONE) {
-            throw new RunFailure("agent_unavailable", "This runner cannot run coding agents ("
-                    + context.config().agent().provider().name().toLowerCase(java.util.Locale.ROOT)
-                    + ") yet: use config.commands.");
+            throw new RunFailure(
+                    "agent_unavailable",
+                    "This runner cannot run coding agents ("
+                            + context.config().agent().provider().name().toLowerCase(java.util.Locale.ROOT)
+                            + ") yet: use config.commands.");
         }
-        List<CommandSpec> commands = context.config().commands() == null ? List.of() : context.config().commands();
+        List<CommandSpec> commands = context.config().commands() == null
+                ? List.of()
+                : context.config().commands();
         if (commands.isEmpty()) {
             throw new RunFailure("nothing_to_run", "The run has no commands and no agent.");
         }
@@ -209,11 +235,16 @@ final class RunExecution {
         String label = "Command " + (index + 1) + "/" + total;
         Optional<String> blocked = policy.violation(command.command());
         if (blocked.isPresent()) {
-            journal.log(draft("run.command.blocked", "error", label + " blocked by rule '" + blocked.get() + "'",
+            journal.log(draft(
+                    "run.command.blocked",
+                    "error",
+                    label + " blocked by rule '" + blocked.get() + "'",
                     Map.of("index", index, "rule", blocked.get(), "command", redactor.redact(command.command()))));
-            throw new RunFailure("command_blocked", label + " was blocked by the "
-                    + context.permissionMode().wire() + " permission mode (rule: " + blocked.get()
-                    + ") and never started. Permission modes are a blocklist, not a sandbox.");
+            throw new RunFailure(
+                    "command_blocked",
+                    label + " was blocked by the "
+                            + context.permissionMode().wire() + " permission mode (rule: " + blocked.get()
+                            + ") and never started. Permission modes are a blocklist, not a sandbox.");
         }
         Path cwd;
         try {
@@ -223,8 +254,10 @@ final class RunExecution {
             throw new RunFailure("working_directory_invalid", label + ": " + e.getMessage());
         }
         if (!Files.isDirectory(cwd)) {
-            throw new RunFailure("working_directory_invalid", label + ": the working directory "
-                    + workspace.relativize(cwd) + " does not exist in the workspace");
+            throw new RunFailure(
+                    "working_directory_invalid",
+                    label + ": the working directory " + workspace.relativize(cwd)
+                            + " does not exist in the workspace");
         }
         Map<String, Object> started = new LinkedHashMap<>();
         started.put("index", index);
@@ -241,10 +274,17 @@ final class RunExecution {
                 timeout);
         ShellCommand.Outcome outcome;
         try {
-            current = ShellCommand.start(spec, (stream, line) -> journal.log(draft(
-                    "run.log", "info", redactor.redact(line),
-                    Map.of("stream", stream == ShellCommand.Stream.STDOUT ? "stdout" : "stderr", "commandIndex",
-                            index))));
+            current = ShellCommand.start(
+                    spec,
+                    (stream, line) -> journal.log(draft(
+                            "run.log",
+                            "info",
+                            redactor.redact(line),
+                            Map.of(
+                                    "stream",
+                                    stream == ShellCommand.Stream.STDOUT ? "stdout" : "stderr",
+                                    "commandIndex",
+                                    index))));
             if (cancelRequested || lost) {
                 stopCurrentCommand();
             }
@@ -268,19 +308,27 @@ final class RunExecution {
         String message = ok ? label + " finished" : label + " failed with exit code " + outcome.exitCode();
         journal.log(draft("run.command.finished", ok ? "info" : "error", message, finished));
         if (outcome.timedOut()) {
-            throw new CommandFailure("command_timed_out", label + " timed out after " + command.timeoutSeconds()
-                    + " s and was stopped", outcome.exitCode());
+            throw new CommandFailure(
+                    "command_timed_out",
+                    label + " timed out after " + command.timeoutSeconds() + " s and was stopped",
+                    outcome.exitCode());
         }
         if (!ok && !outcome.cancelled()) {
-            throw new CommandFailure("command_failed", label + " failed with exit code " + outcome.exitCode() + ": "
-                    + redactor.redact(command.command()), outcome.exitCode());
+            throw new CommandFailure(
+                    "command_failed",
+                    label + " failed with exit code " + outcome.exitCode() + ": " + redactor.redact(command.command()),
+                    outcome.exitCode());
         }
         return outcome.exitCode();
     }
 
     /** Writes the final status, its events and the diff in one transaction. */
     private Outcome finish(
-            Outcome outcome, String errorCode, String errorMessage, Integer exitCode, Path workspace,
+            Outcome outcome,
+            String errorCode,
+            String errorMessage,
+            Integer exitCode,
+            Path workspace,
             GitWorkspace.DiffResult diff) {
         String status = outcome.name().toLowerCase(java.util.Locale.ROOT);
         String level = switch (outcome) {
@@ -323,15 +371,20 @@ final class RunExecution {
     private boolean transition(String status, String message) {
         return journal.commit(
                 List.of(draft("run.status_changed", "info", message, Map.of("status", status))),
-                connection -> update(connection,
-                        "UPDATE runs SET status = ?, updated_at = now() WHERE id = ? AND lease_token = ?", status));
+                connection -> update(
+                        connection,
+                        "UPDATE runs SET status = ?, updated_at = now() WHERE id = ? AND lease_token = ?",
+                        status));
     }
 
     private GitWorkspace.DiffResult diff(GitWorkspace git, String base) {
         try {
             return git.diffSince(base, properties.maxPatchBytes());
         } catch (RuntimeException e) {
-            journal.log(draft("run.log", "warn", "Could not compute the workspace diff: " + e.getMessage(),
+            journal.log(draft(
+                    "run.log",
+                    "warn",
+                    "Could not compute the workspace diff: " + e.getMessage(),
                     Map.of("source", "runner")));
             return null;
         }
@@ -345,8 +398,8 @@ final class RunExecution {
                     patch = EXCLUDED.patch, truncated = EXCLUDED.truncated, created_at = now()""")) {
             statement.setObject(1, context.runId());
             statement.setString(2, json.writeValueAsString(diff.files()));
-            statement.setString(3, json.writeValueAsString(diff.stats() == null
-                    ? new RunDiff.Stats(0, 0, 0) : diff.stats()));
+            statement.setString(
+                    3, json.writeValueAsString(diff.stats() == null ? new RunDiff.Stats(0, 0, 0) : diff.stats()));
             statement.setString(4, redactor.redact(diff.patch()).replace("\0", ""));
             statement.setBoolean(5, diff.truncated());
             statement.executeUpdate();
@@ -414,7 +467,8 @@ final class RunExecution {
             return;
         }
         try (Stream<Path> files = Files.walk(workspace)) {
-            List<Path> all = new ArrayList<>(files.sorted(Comparator.reverseOrder()).toList());
+            List<Path> all =
+                    new ArrayList<>(files.sorted(Comparator.reverseOrder()).toList());
             for (Path path : all) {
                 Files.deleteIfExists(path);
             }
@@ -424,7 +478,9 @@ final class RunExecution {
     }
 
     private String describeWork() {
-        int commands = context.config().commands() == null ? 0 : context.config().commands().size();
+        int commands = context.config().commands() == null
+                ? 0
+                : context.config().commands().size();
         return "Running " + commands + " command" + (commands == 1 ? "" : "s");
     }
 
@@ -438,9 +494,17 @@ final class RunExecution {
     }
 
     private ShellCommand.OutputSink gitSink(String phase) {
-        return (stream, line) -> journal.log(draft("run.log", "info", redactor.redact(line), Map.of(
-                "stream", stream == ShellCommand.Stream.STDOUT ? "stdout" : "stderr", "source", "git", "phase",
-                phase)));
+        return (stream, line) -> journal.log(draft(
+                "run.log",
+                "info",
+                redactor.redact(line),
+                Map.of(
+                        "stream",
+                        stream == ShellCommand.Stream.STDOUT ? "stdout" : "stderr",
+                        "source",
+                        "git",
+                        "phase",
+                        phase)));
     }
 
     private Draft draft(String type, String level, String message, Map<String, Object> payload) {

@@ -158,7 +158,8 @@ final class RunJournal implements AutoCloseable {
             connection.setAutoCommit(false);
             try {
                 boolean ok = drafts.isEmpty()
-                        || RunEventWriter.append(connection, runId, leaseToken, drafts).isPresent();
+                        || RunEventWriter.append(connection, runId, leaseToken, drafts)
+                                .isPresent();
                 if (ok && change != null) {
                     ok = change.apply(connection);
                 }

@@ -63,7 +63,9 @@ class RunSupervisor implements SmartLifecycle {
     synchronized Acceptance accept(UUID runId, int attempt, UUID leaseToken) {
         RunExecution existing = active.get(runId);
         if (existing != null) {
-            return existing.attempt() == attempt ? Acceptance.ALREADY_ACTIVE : Acceptance.NOT_DISPATCHABLE;
+            // Same lease: a retried dispatch. Another lease: the run was handed back and claimed again while the
+            // old execution still winds down (its fenced writes fail); the worker will retry shortly.
+            return existing.leaseToken().equals(leaseToken) ? Acceptance.ALREADY_ACTIVE : Acceptance.BUSY;
         }
         if (!accepting) {
             return Acceptance.DRAINING;

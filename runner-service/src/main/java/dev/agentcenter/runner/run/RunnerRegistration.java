@@ -42,13 +42,15 @@ class RunnerRegistration implements SmartLifecycle {
         // Runs this runner held before it restarted cannot be resumed: let the sweeper take them now, not in 30 s.
         int orphaned = db.sql("""
                         UPDATE runs SET lease_expires_at = now()
-                         WHERE runner_id = :id AND status IN ('provisioning', 'cloning', 'running')""")
-                .param("id", id)
-                .update();
+                         WHERE runner_id = :id AND status IN ('provisioning', 'cloning', 'running')""").param("id", id).update();
         if (orphaned > 0) {
             log.warn("Released {} run(s) this runner held before it restarted", orphaned);
         }
-        log.info("Registered runner {} ({}) at {} with capacity {}", runner.name(), id, runner.publicUrl(),
+        log.info(
+                "Registered runner {} ({}) at {} with capacity {}",
+                runner.name(),
+                id,
+                runner.publicUrl(),
                 runner.capacity());
         heartbeat = Thread.ofVirtual().name("runner-heartbeat").start(this::heartbeatLoop);
     }

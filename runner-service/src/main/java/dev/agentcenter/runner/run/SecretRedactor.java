@@ -15,8 +15,8 @@ final class SecretRedactor {
 
     static final String MASK = "[REDACTED]";
 
-    private static final Pattern TOKEN_SHAPES = Pattern.compile(
-            "gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|sk-ant-[A-Za-z0-9_-]{20,}"
+    private static final Pattern TOKEN_SHAPES =
+            Pattern.compile("gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|sk-ant-[A-Za-z0-9_-]{20,}"
                     + "|sk-(?:proj-)?[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}");
 
     private final Set<String> values = new LinkedHashSet<>();

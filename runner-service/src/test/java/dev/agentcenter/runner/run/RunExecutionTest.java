@@ -46,10 +46,13 @@ class RunExecutionTest extends RunnerTestBase {
     @DynamicPropertySource
     static void runnerSettings(DynamicPropertyRegistry registry) {
         registry.add("agent-center.runner.internal-token", () -> TOKEN);
-        registry.add("agent-center.runner.workspace-root", () -> ROOT.resolve("workspaces").toString());
+        registry.add(
+                "agent-center.runner.workspace-root",
+                () -> ROOT.resolve("workspaces").toString());
         registry.add("agent-center.runner.capacity", () -> "3");
         registry.add("agent-center.runner.name", () -> "runner-under-test");
-        registry.add("agent-center.execution.git-base-url", () -> REMOTES.toUri().toString());
+        registry.add(
+                "agent-center.execution.git-base-url", () -> REMOTES.toUri().toString());
         registry.add("agent-center.execution.credential-encryption-key", () -> KEY);
         registry.add("agent-center.execution.cancel-grace", () -> "1s");
         registry.add("agent-center.execution.lease-seconds", () -> "3");
@@ -59,26 +62,34 @@ class RunExecutionTest extends RunnerTestBase {
 
     @Test
     void runsCommandsStreamsEveryLineInOrderAndStoresTheDiff() {
-        Handle run = queue(newTask(null), List.of(
-                command("echo hello; echo oops >&2"),
-                command("seq 1 500; echo new > created.txt")));
+        Handle run = queue(
+                newTask(null),
+                List.of(command("echo hello; echo oops >&2"), command("seq 1 500; echo new > created.txt")));
 
         assertThat(execute(run).statusCode()).isEqualTo(202);
 
         awaitStatus(run, "completed");
         List<JsonNode> events = events(run);
-        assertThat(events).extracting(e -> e.get("sequence").asLong())
+        assertThat(events)
+                .extracting(e -> e.get("sequence").asLong())
                 .as("no gap, in order")
                 .containsExactlyElementsOf(sequence(1, events.size()));
         List<String> lines = logLines(run);
         assertThat(lines.subList(0, 2)).containsExactlyInAnyOrder("hello", "oops");
-        assertThat(lines.subList(2, 502)).containsExactlyElementsOf(
-                sequence(1, 500).stream().map(String::valueOf).toList());
-        assertThat(types(events)).containsSubsequence(
-                "run.status_changed", "run.command.started", "run.command.finished", "run.command.started",
-                "run.command.finished", "run.status_changed", "run.completed");
+        assertThat(lines.subList(2, 502))
+                .containsExactlyElementsOf(
+                        sequence(1, 500).stream().map(String::valueOf).toList());
+        assertThat(types(events))
+                .containsSubsequence(
+                        "run.status_changed",
+                        "run.command.started",
+                        "run.command.finished",
+                        "run.command.started",
+                        "run.command.finished",
+                        "run.status_changed",
+                        "run.completed");
         JsonNode stderr = events.stream()
-                .filter(e -> "oops".equals(e.get("message")))
+                .filter(e -> "oops".equals(e.get("message").asString()))
                 .findFirst()
                 .orElseThrow();
         assertThat(stderr.get("payload").get("stream").asString()).isEqualTo("stderr");
@@ -95,9 +106,14 @@ class RunExecutionTest extends RunnerTestBase {
                 .singleRow();
         assertThat(diff.get("files").toString()).contains("created.txt").contains("added");
         assertThat(diff.get("patch").toString()).contains("+new");
-        assertThat(column(run, "workspace_path")).isEqualTo(ROOT.resolve("workspaces").resolve(run.taskId().toString())
-                .toAbsolutePath().toString());
-        assertThat(db.sql("SELECT status FROM tasks WHERE id = :id").param("id", run.taskId()).query(String.class)
+        assertThat(column(run, "workspace_path"))
+                .isEqualTo(ROOT.resolve("workspaces")
+                        .resolve(run.taskId().toString())
+                        .toAbsolutePath()
+                        .toString());
+        assertThat(db.sql("SELECT status FROM tasks WHERE id = :id")
+                        .param("id", run.taskId())
+                        .query(String.class)
                         .single())
                 .isEqualTo("completed");
     }
@@ -109,11 +125,14 @@ class RunExecutionTest extends RunnerTestBase {
         assertThat(execute(run).body()).contains("\"alreadyActive\":true");
 
         Handle stranger = queue(newTask(null), List.of(command("true")));
-        assertThat(execute(new Handle(stranger.runId(), stranger.taskId(), UUID.randomUUID())).statusCode())
+        assertThat(execute(new Handle(stranger.runId(), stranger.taskId(), UUID.randomUUID()))
+                        .statusCode())
                 .isEqualTo(409);
-        assertThat(post("/internal/runs/execute", "{\"runId\":\"" + run.runId() + "\"}", TOKEN).statusCode())
+        assertThat(post("/internal/runs/execute", "{\"runId\":\"" + run.runId() + "\"}", TOKEN)
+                        .statusCode())
                 .isEqualTo(400);
-        assertThat(post("/internal/runs/execute", body(run), "wrong").statusCode()).isEqualTo(401);
+        assertThat(post("/internal/runs/execute", body(run), "wrong").statusCode())
+                .isEqualTo(401);
 
         cancel(run);
         awaitStatus(run, "cancelled");
@@ -121,10 +140,10 @@ class RunExecutionTest extends RunnerTestBase {
 
     @Test
     void cancelStopsTheWholeProcessTreeAndKeepsTheOutput() {
-        String marker = "marker-" + UUID.randomUUID();
-        Handle run = queue(newTask(null), List.of(command(
-                "echo started; bash -c 'sleep 1000 " + marker + " & sleep 1000 " + marker + "' ; true",
-                null)));
+        String marker = uniqueSleepSeconds();
+        Handle run = queue(
+                newTask(null),
+                List.of(command("echo started; bash -c 'sleep " + marker + " & sleep " + marker + "' ; true", null)));
         execute(run);
         await().atMost(Duration.ofSeconds(30)).until(() -> logLines(run).contains("started"));
         await().atMost(Duration.ofSeconds(30)).until(() -> processesWith(marker) >= 2);
@@ -140,10 +159,13 @@ class RunExecutionTest extends RunnerTestBase {
     @Test
     void aChildThatIgnoresTermIsKilledAfterTheGracePeriod() {
         String marker = "stubborn-" + UUID.randomUUID();
-        Handle run = queue(newTask(null), List.of(command(
-                "bash -c 'trap \"\" TERM; echo ready; while true; do sleep 1; done; echo " + marker + "'")));
+        Handle run = queue(
+                newTask(null),
+                List.of(command(
+                        "bash -c 'trap \"\" TERM; echo ready; while true; do sleep 1; done; echo " + marker + "'")));
         execute(run);
         await().atMost(Duration.ofSeconds(30)).until(() -> logLines(run).contains("ready"));
+        assertThat(processesWith(marker)).isPositive();
 
         cancel(run);
 
@@ -200,8 +222,11 @@ class RunExecutionTest extends RunnerTestBase {
         awaitStatus(run, "completed");
         List<String> env = logLines(run);
         assertThat(env).contains("GREETING=hi");
-        assertThat(env).noneMatch(line -> line.startsWith("DATABASE_URL=") || line.startsWith("SPRING_")
-                || line.startsWith("RUNNER_INTERNAL_TOKEN=") || line.startsWith("CREDENTIAL_ENCRYPTION_KEY="));
+        assertThat(env)
+                .noneMatch(line -> line.startsWith("DATABASE_URL=")
+                        || line.startsWith("SPRING_")
+                        || line.startsWith("RUNNER_INTERNAL_TOKEN=")
+                        || line.startsWith("CREDENTIAL_ENCRYPTION_KEY="));
     }
 
     @Test
@@ -212,8 +237,10 @@ class RunExecutionTest extends RunnerTestBase {
         db.sql("UPDATE tasks SET branch_name = 'agent/feature-1', base_branch = 'main' WHERE id = :id")
                 .param("id", task)
                 .update();
-        Handle first = queue(task, List.of(command("git rev-parse --abbrev-ref HEAD; cat README.md;"
-                + " echo changed >> README.md; echo fresh > NEW.md; echo " + token)));
+        Handle first = queue(
+                task,
+                List.of(command("git rev-parse --abbrev-ref HEAD; cat README.md;"
+                        + " echo changed >> README.md; echo fresh > NEW.md; echo " + token)));
         execute(first);
         awaitStatus(first, "completed");
 
@@ -235,7 +262,11 @@ class RunExecutionTest extends RunnerTestBase {
                 .param("id", first.runId())
                 .query(String.class)
                 .single();
-        assertThat(files).contains("NEW.md").contains("README.md").contains("modified").contains("added");
+        assertThat(files)
+                .contains("NEW.md")
+                .contains("README.md")
+                .contains("modified")
+                .contains("added");
 
         Handle followUp = queue(task, List.of(command("cat NEW.md")));
         execute(followUp);
@@ -248,7 +279,9 @@ class RunExecutionTest extends RunnerTestBase {
     void aMissingBranchFailsWithAHint() throws Exception {
         UUID connection = repository("acme", "gadgets", null);
         UUID task = newTask(connection);
-        db.sql("UPDATE tasks SET base_branch = 'does-not-exist' WHERE id = :id").param("id", task).update();
+        db.sql("UPDATE tasks SET base_branch = 'does-not-exist' WHERE id = :id")
+                .param("id", task)
+                .update();
         Handle run = queue(task, List.of(command("true")));
         execute(run);
         awaitStatus(run, "failed");
@@ -258,18 +291,17 @@ class RunExecutionTest extends RunnerTestBase {
 
     @Test
     void aRunTakenAwayFromTheRunnerIsStoppedAndWrittenNoMore() {
-        String marker = "fenced-" + UUID.randomUUID();
-        Handle run = queue(newTask(null), List.of(command("echo go; sleep 1000 " + marker)));
+        String marker = uniqueSleepSeconds();
+        Handle run = queue(newTask(null), List.of(command("echo go; sleep " + marker)));
         execute(run);
         await().atMost(Duration.ofSeconds(30)).until(() -> logLines(run).contains("go"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> processesWith(marker) >= 1);
         long eventsBefore = events(run).size();
 
         // what the sweeper does when the lease expired: the run is failed and the lease token cleared
         db.sql("""
                         UPDATE runs SET status = 'failed', error_code = 'runner_lost', finished_at = now(),
-                                        lease_token = NULL WHERE id = :id""")
-                .param("id", run.runId())
-                .update();
+                                        lease_token = NULL WHERE id = :id""").param("id", run.runId()).update();
 
         await().atMost(Duration.ofSeconds(30)).until(() -> processesWith(marker) == 0);
         assertThat(column(run, "status")).isEqualTo("failed");
@@ -324,9 +356,10 @@ class RunExecutionTest extends RunnerTestBase {
                 .single();
         UUID run = db.sql("""
                         INSERT INTO runs (task_id, attempt, status, permission_mode, policy, config, lease_token,
-                                          lease_expires_at)
-                        VALUES (:task, :attempt, 'provisioning', :mode, CAST(:policy AS jsonb),
-                                CAST(:config AS jsonb), :lease, now() + interval '1 minute')
+                                          lease_expires_at, base_branch, branch_name)
+                        SELECT :task, :attempt, 'provisioning', :mode, CAST(:policy AS jsonb),
+                               CAST(:config AS jsonb), :lease, now() + interval '1 minute', base_branch, branch_name
+                          FROM tasks WHERE id = :task
                         RETURNING id""")
                 .param("task", task)
                 .param("attempt", attempt)
@@ -349,7 +382,8 @@ class RunExecutionTest extends RunnerTestBase {
         git(seed, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-m", "init");
         git(seed, "remote", "add", "origin", bare.toString());
         git(seed, "push", "origin", "main");
-        byte[] sealed = token == null ? null : SecretCipher.fromConfiguredKey(KEY).encrypt(token, "repo_token");
+        byte[] sealed =
+                token == null ? null : SecretCipher.fromConfiguredKey(KEY).encrypt(token, "repo_token");
         UUID workspace = db.sql("INSERT INTO workspaces (slug, name) VALUES (:slug, 'r') RETURNING id")
                 .param("slug", "r-" + UUID.randomUUID().toString().substring(0, 8))
                 .query(UUID.class)
@@ -375,7 +409,9 @@ class RunExecutionTest extends RunnerTestBase {
                 .redirectErrorStream(true)
                 .start();
         String output = new String(process.getInputStream().readAllBytes());
-        assertThat(process.waitFor()).as("git %s: %s", String.join(" ", args), output).isZero();
+        assertThat(process.waitFor())
+                .as("git %s: %s", String.join(" ", args), output)
+                .isZero();
     }
 
     private String body(Handle run) {
@@ -384,7 +420,10 @@ class RunExecutionTest extends RunnerTestBase {
     }
 
     private int attempt(Handle run) {
-        return db.sql("SELECT attempt FROM runs WHERE id = :id").param("id", run.runId()).query(Integer.class).single();
+        return db.sql("SELECT attempt FROM runs WHERE id = :id")
+                .param("id", run.runId())
+                .query(Integer.class)
+                .single();
     }
 
     private HttpResponse<String> execute(Handle run) {
@@ -393,8 +432,13 @@ class RunExecutionTest extends RunnerTestBase {
 
     /** What the API does: mark the cancel and notify. */
     private void cancel(Handle run) {
-        db.sql("UPDATE runs SET cancel_requested_at = now() WHERE id = :id").param("id", run.runId()).update();
-        db.sql("SELECT pg_notify('run_cancel', :id)").param("id", run.runId().toString()).query().listOfRows();
+        db.sql("UPDATE runs SET cancel_requested_at = now() WHERE id = :id")
+                .param("id", run.runId())
+                .update();
+        db.sql("SELECT pg_notify('run_cancel', :id)")
+                .param("id", run.runId().toString())
+                .query()
+                .listOfRows();
     }
 
     private HttpResponse<String> post(String path, String json, String token) {
@@ -432,11 +476,7 @@ class RunExecutionTest extends RunnerTestBase {
         return db.sql("""
                         SELECT json_build_object('sequence', sequence, 'event_type', event_type, 'message', message,
                                                  'payload', payload)::text
-                          FROM run_events WHERE run_id = :id ORDER BY sequence""")
-                .param("id", run.runId())
-                .query(String.class)
-                .list()
-                .stream()
+                          FROM run_events WHERE run_id = :id ORDER BY sequence""").param("id", run.runId()).query(String.class).list().stream()
                 .map(JSON::readTree)
                 .toList();
     }
@@ -444,10 +484,7 @@ class RunExecutionTest extends RunnerTestBase {
     private List<String> logLines(Handle run) {
         return db.sql("""
                         SELECT message FROM run_events WHERE run_id = :id AND event_type = 'run.log'
-                           AND NOT (payload ? 'source') ORDER BY sequence""")
-                .param("id", run.runId())
-                .query(String.class)
-                .list();
+                           AND NOT jsonb_exists(payload, 'source') ORDER BY sequence""").param("id", run.runId()).query(String.class).list();
     }
 
     private static List<String> types(List<JsonNode> events) {
@@ -462,9 +499,17 @@ class RunExecutionTest extends RunnerTestBase {
         return values;
     }
 
+    /** A sleep duration no other process uses, so the test can find its own processes by command line. */
+    private static String uniqueSleepSeconds() {
+        return "1000." + (100000 + new java.util.Random().nextInt(900000));
+    }
+
     private static long processesWith(String marker) {
         return ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(line -> line.contains(marker)).orElse(false))
+                .filter(p -> p.info()
+                        .commandLine()
+                        .map(line -> line.contains(marker))
+                        .orElse(false))
                 .count();
     }
 
