@@ -54,6 +54,7 @@ public final class LocalStack {
     private EmbeddedPostgresHost postgres; // guarded by this
     private Process postgresWatchdog; // guarded by this
     private FileChannel lockChannel;
+    private volatile Process training;
 
     LocalStack(Map<String, String> env, Path root, PrintStream out) {
         this.env = env;
@@ -133,8 +134,20 @@ public final class LocalStack {
             }
             Map<String, String> childEnv = ChildEnvironment.build(
                     env, databaseUrl, ProcessHandle.current().pid(), config.dataDir(), secrets);
+            List<AotCache> caches = new ArrayList<>();
             for (Service service : Service.values()) {
-                if (!spawn(config, service, childEnv)) {
+                caches.add(new AotCache(service, service.jar(root), config.cacheDir(), config.javaOptions()));
+            }
+            List<String> cached = caches.stream()
+                    .filter(cache -> config.aot() && cache.usable())
+                    .map(cache -> cache.service().label())
+                    .toList();
+            info("starting api, worker, runner" + (cached.isEmpty() ? "" : " (AOT cache: " + cached + ")"));
+            for (AotCache cache : caches) {
+                List<String> launch = config.aot()
+                        ? cache.launchArguments()
+                        : List.of("-jar", cache.service().jar(root).toString());
+                if (!spawn(config, cache.service(), launch, childEnv)) {
                     return 1;
                 }
             }
@@ -143,6 +156,13 @@ public final class LocalStack {
             }
             double seconds = Duration.between(started, Instant.now()).toMillis() / 1000.0;
             out.println(readyLine(config, seconds));
+            if (config.aot()) {
+                List<AotCache> stale =
+                        caches.stream().filter(cache -> !cache.usable()).toList();
+                if (!stale.isEmpty()) {
+                    Thread.ofVirtual().name("aot-training").start(() -> train(config, stale, childEnv));
+                }
+            }
             return superviseUntilAServiceEnds();
         } catch (IOException | UncheckedIOException e) {
             error("Could not start the stack: " + e.getMessage());
@@ -290,8 +310,9 @@ public final class LocalStack {
                 .start();
     }
 
-    private boolean spawn(StackConfig config, Service service, Map<String, String> childEnv) throws IOException {
-        List<String> command = serviceCommand(javaExecutable(), config.javaOptions(), service.jar(root));
+    private boolean spawn(StackConfig config, Service service, List<String> launch, Map<String, String> childEnv)
+            throws IOException {
+        List<String> command = serviceCommand(javaExecutable(), config.javaOptions(), launch);
         synchronized (this) {
             if (stopping) {
                 return false;
@@ -301,13 +322,55 @@ public final class LocalStack {
         return true;
     }
 
-    static List<String> serviceCommand(String java, List<String> javaOptions, Path jar) {
+    /** {@code java <options> <launch>}, where launch is {@code -jar <jar>} possibly preceded by an AOT cache. */
+    static List<String> serviceCommand(String java, List<String> javaOptions, List<String> launch) {
         List<String> command = new ArrayList<>();
         command.add(java);
         command.addAll(javaOptions);
-        command.add("-jar");
-        command.add(jar.toString());
+        command.addAll(launch);
         return command;
+    }
+
+    /** Trains the missing AOT caches one at a time, niced, while the stack serves; never fails the stack. */
+    private void train(StackConfig config, List<AotCache> caches, Map<String, String> childEnv) {
+        info("preparing a faster next start in the background (AOT cache for "
+                + caches.stream().map(cache -> cache.service().label()).toList() + ")");
+        for (AotCache cache : caches) {
+            String label = cache.service().label();
+            Path log = config.logsDir().resolve(label + ".aot-training.log");
+            try {
+                if (isStopping()) {
+                    return;
+                }
+                Files.deleteIfExists(log);
+                boolean done = cache.train(javaExecutable(), childEnv, root, log, process -> {
+                    training = process;
+                    if (isStopping()) {
+                        killTraining();
+                    }
+                });
+                if (isStopping()) {
+                    return;
+                }
+                info(
+                        done
+                                ? "AOT cache ready for " + label + ": it starts faster next time"
+                                : "no AOT cache for " + label + " (see " + display(log) + "); it starts as before");
+            } catch (IOException e) {
+                info("no AOT cache for " + label + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void killTraining() {
+        Process process = training;
+        if (process != null && process.isAlive()) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
     }
 
     /** The {@code java} of this very JVM, so the services run on the JDK the script found. */
@@ -415,6 +478,7 @@ public final class LocalStack {
             }
             stopping = true;
         }
+        killTraining();
         if (!children.isEmpty()) {
             info("stopping " + children.stream().map(ServiceProcess::label).toList());
         }

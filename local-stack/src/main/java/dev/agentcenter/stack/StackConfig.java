@@ -20,6 +20,7 @@ import java.util.Map;
  *     every service to be healthy
  * @param javaOptions JVM options for the services: {@code AGENT_CENTER_JAVA_OPTS} when set, else small-footprint
  *     defaults
+ * @param aot {@code AGENT_CENTER_AOT} (default true): start services from an AOT cache trained after the first start
  */
 record StackConfig(
         Path root,
@@ -27,7 +28,8 @@ record StackConfig(
         String databaseUrl,
         Map<Service, Endpoint> endpoints,
         Duration startupTimeout,
-        List<String> javaOptions) {
+        List<String> javaOptions,
+        boolean aot) {
 
     /**
      * JVM options that keep a service small and quick to start on a laptop: C1 only (most of a local service's
@@ -84,13 +86,18 @@ record StackConfig(
                 ? DEFAULT_JAVA_OPTIONS
                 : List.of(javaOpts.strip().split("\\s+"));
         String databaseUrl = env.get("DATABASE_URL");
+        String aot = nonBlank(env.get("AGENT_CENTER_AOT"), "true").strip();
+        if (!aot.equalsIgnoreCase("true") && !aot.equalsIgnoreCase("false")) {
+            throw new IllegalArgumentException("AGENT_CENTER_AOT must be true or false, not '" + aot + "'");
+        }
         return new StackConfig(
                 root,
                 dataDir,
                 databaseUrl == null || databaseUrl.isBlank() ? null : databaseUrl.strip(),
                 Map.copyOf(endpoints),
                 startupTimeout,
-                javaOptions);
+                javaOptions,
+                Boolean.parseBoolean(aot));
     }
 
     Endpoint endpoint(Service service) {
@@ -100,6 +107,11 @@ record StackConfig(
     /** Service logs go next to the data directory, so deleting the data keeps the logs of what happened. */
     Path logsDir() {
         return dataDir.resolveSibling("logs");
+    }
+
+    /** AOT caches and extracted jars: derived data, safe to delete. */
+    Path cacheDir() {
+        return dataDir.resolveSibling("cache");
     }
 
     /** Jars that the build has not produced yet. */

@@ -65,7 +65,9 @@ class ChildEnvironmentTest {
     @Test
     void theServiceCommandLineCarriesNoSecret() {
         var command = LocalStack.serviceCommand(
-                "/jdk/bin/java", StackConfig.DEFAULT_JAVA_OPTIONS, Path.of("/repo/api-service/target/api-service.jar"));
+                "/jdk/bin/java",
+                StackConfig.DEFAULT_JAVA_OPTIONS,
+                java.util.List.of("-jar", "/repo/api-service/target/api-service.jar"));
 
         assertThat(command).startsWith("/jdk/bin/java").endsWith("-jar", "/repo/api-service/target/api-service.jar");
         assertThat(String.join(" ", command))

@@ -51,6 +51,7 @@ class LocalStackTest {
         env.put("DATABASE_URL", "postgres://fake@127.0.0.1:1/agent_center");
         env.put("AGENT_CENTER_JAVA_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx32m");
         env.put("AGENT_CENTER_STARTUP_TIMEOUT_SECONDS", "60");
+        env.put("AGENT_CENTER_AOT", "false"); // fake jars cannot be trained; AotCacheTest covers the cache
     }
 
     @AfterEach
