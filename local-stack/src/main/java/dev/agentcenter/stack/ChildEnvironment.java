@@ -1,0 +1,55 @@
+package dev.agentcenter.stack;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The environment of each service: the launcher's own, plus where the database is, which process to watch, and
+ * the secrets the launcher generated. Secrets travel in the environment, never on the command line, where every
+ * user of the machine could read them with {@code ps}.
+ */
+final class ChildEnvironment {
+
+    /** The only variables the launcher adds to or changes in its own environment. */
+    static final Set<String> ADDED = Set.of(
+            "DATABASE_URL",
+            "AGENT_CENTER_PARENT_PID",
+            "AGENT_CENTER_DATA_DIR",
+            "CREDENTIAL_ENCRYPTION_KEY",
+            "RUNNER_INTERNAL_TOKEN");
+
+    private ChildEnvironment() {}
+
+    /**
+     * @param parent the launcher's environment
+     * @param databaseUrl where the services find Postgres
+     * @param launcherPid the process whose end ends the services ({@code ParentWatch})
+     * @param dataDir the absolute data directory
+     * @param generated secrets the launcher made up; a non-blank value the user set always wins
+     */
+    static Map<String, String> build(
+            Map<String, String> parent,
+            String databaseUrl,
+            long launcherPid,
+            Path dataDir,
+            Map<String, String> generated) {
+        Map<String, String> env = new TreeMap<>(parent);
+        env.put("DATABASE_URL", databaseUrl);
+        env.put("AGENT_CENTER_PARENT_PID", Long.toString(launcherPid));
+        env.put("AGENT_CENTER_DATA_DIR", dataDir.toString());
+        Map<String, String> secrets = new LinkedHashMap<>(generated);
+        secrets.forEach((name, value) -> {
+            if (!ADDED.contains(name)) {
+                throw new IllegalArgumentException("Not a variable the launcher may set: " + name);
+            }
+            String own = parent.get(name);
+            if (own == null || own.isBlank()) {
+                env.put(name, value);
+            }
+        });
+        return env;
+    }
+}

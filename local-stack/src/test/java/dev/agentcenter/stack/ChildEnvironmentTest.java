@@ -1,0 +1,76 @@
+package dev.agentcenter.stack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class ChildEnvironmentTest {
+
+    private static final Map<String, String> PARENT = Map.of(
+            "PATH", "/usr/bin:/bin",
+            "HOME", "/home/dev",
+            "API_PORT", "3100",
+            "AGENT_CENTER_API_TOKEN", "user-api-token",
+            "AGENT_CENTER_PARENT_PID", "1");
+
+    private static final Map<String, String> GENERATED =
+            Map.of("CREDENTIAL_ENCRYPTION_KEY", "generated-key", "RUNNER_INTERNAL_TOKEN", "generated-token");
+
+    @Test
+    void addsOnlyTheLauncherVariablesAndKeepsEverythingElseAsItWas() {
+        Map<String, String> env = ChildEnvironment.build(
+                PARENT, "postgres://postgres@127.0.0.1:5555/agent_center", 4242, Path.of("/data"), GENERATED);
+
+        Set<String> added = new java.util.HashSet<>(env.keySet());
+        added.removeAll(PARENT.keySet());
+        assertThat(added).isSubsetOf(ChildEnvironment.ADDED);
+        assertThat(env)
+                .containsEntry("DATABASE_URL", "postgres://postgres@127.0.0.1:5555/agent_center")
+                .containsEntry("AGENT_CENTER_PARENT_PID", "4242")
+                .containsEntry("AGENT_CENTER_DATA_DIR", "/data")
+                .containsEntry("CREDENTIAL_ENCRYPTION_KEY", "generated-key")
+                .containsEntry("RUNNER_INTERNAL_TOKEN", "generated-token");
+        PARENT.forEach((name, value) -> {
+            if (!ChildEnvironment.ADDED.contains(name)) {
+                assertThat(env).containsEntry(name, value);
+            }
+        });
+    }
+
+    @Test
+    void secretsTheUserSetWinOverGeneratedOnes() {
+        Map<String, String> parent = new HashMap<>(PARENT);
+        parent.put("CREDENTIAL_ENCRYPTION_KEY", "users-key");
+        parent.put("RUNNER_INTERNAL_TOKEN", " ");
+
+        Map<String, String> env = ChildEnvironment.build(parent, "postgres://x@h/db", 1, Path.of("/d"), GENERATED);
+
+        assertThat(env).containsEntry("CREDENTIAL_ENCRYPTION_KEY", "users-key");
+        assertThat(env).containsEntry("RUNNER_INTERNAL_TOKEN", "generated-token");
+    }
+
+    @Test
+    void refusesToSetAnyOtherVariable() {
+        assertThatThrownBy(() -> ChildEnvironment.build(
+                        PARENT, "postgres://x@h/db", 1, Path.of("/d"), Map.of("JAVA_TOOL_OPTIONS", "-Dx=y")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("JAVA_TOOL_OPTIONS");
+    }
+
+    @Test
+    void theServiceCommandLineCarriesNoSecret() {
+        var command = LocalStack.serviceCommand(
+                "/jdk/bin/java",
+                StackConfig.DEFAULT_JAVA_OPTIONS,
+                java.util.List.of("-jar", "/repo/api-service/target/api-service.jar"));
+
+        assertThat(command).startsWith("/jdk/bin/java").endsWith("-jar", "/repo/api-service/target/api-service.jar");
+        assertThat(String.join(" ", command))
+                .doesNotContain("generated-key", "generated-token", "postgres://", "user-api-token");
+    }
+}

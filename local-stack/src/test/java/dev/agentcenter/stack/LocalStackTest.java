@@ -1,0 +1,167 @@
+package dev.agentcenter.stack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launcher end to end, with small fake services in place of the Spring Boot jars and {@code DATABASE_URL} set
+ * (so no Postgres): startup, readiness, the environment the services get, shutdown, a service dying at startup,
+ * and a port already taken.
+ */
+class LocalStackTest {
+
+    @TempDir
+    Path root;
+
+    private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    private final PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8);
+    private final Map<String, String> env = new HashMap<>();
+    private LocalStack stack;
+
+    @BeforeEach
+    void fakeServices() throws IOException {
+        for (Service service : Service.values()) {
+            writeFakeJar(service.jar(root));
+            env.put(service.portVariable(), Integer.toString(freePort()));
+        }
+        env.put("PATH", System.getenv("PATH"));
+        env.put("DATABASE_URL", "postgres://fake@127.0.0.1:1/agent_center");
+        env.put("AGENT_CENTER_JAVA_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx32m");
+        env.put("AGENT_CENTER_STARTUP_TIMEOUT_SECONDS", "60");
+        env.put("AGENT_CENTER_AOT", "false"); // fake jars cannot be trained; AotCacheTest covers the cache
+    }
+
+    @AfterEach
+    void stopEverything() {
+        if (stack != null) {
+            stack.stop();
+        }
+    }
+
+    private String output() {
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+
+    private CompletableFuture<Integer> up() {
+        stack = new LocalStack(Map.copyOf(env), root, out);
+        return CompletableFuture.supplyAsync(stack::up);
+    }
+
+    @Test
+    void startsEveryServiceWaitsForHealthAndStopsThemAll() throws Exception {
+        CompletableFuture<Integer> up = up();
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> output().contains("Agent Center is ready: "));
+        assertThat(output())
+                .containsPattern("Agent Center is ready: http://127\\.0\\.0\\.1:\\d+ \\(api \\d+, worker \\d+, runner"
+                        + " \\d+\\) in \\d+\\.\\d s\\n")
+                .contains("[api] fake api starting, parent "
+                        + ProcessHandle.current().pid()
+                        + ", has key true, has token true, database postgres://fake@127.0.0.1:1/agent_center")
+                .contains("[worker] fake worker starting", "[runner] fake runner starting");
+        Path data = root.resolve(".agent-center/data");
+        assertThat(Files.getPosixFilePermissions(data.resolve("credential.key")))
+                .isEqualTo(Secrets.OWNER_ONLY);
+        assertThat(Files.getPosixFilePermissions(data.resolve("runner.token"))).isEqualTo(Secrets.OWNER_ONLY);
+        assertThat(root.resolve(".agent-center/logs/api.log")).content().contains("fake api starting");
+        String token = Files.readString(data.resolve("runner.token")).strip();
+        for (ServiceProcess child : stack.children()) {
+            assertThat(child.process().info().commandLine().orElse("")).doesNotContain(token);
+        }
+        assertThat(output()).doesNotContain(token);
+
+        stack.stop();
+
+        assertThat(up.get()).isZero();
+        assertThat(stack.children()).hasSize(3).noneMatch(ServiceProcess::isAlive);
+        assertThat(output()).contains("[api] fake api stopped", "[stack] stopped");
+    }
+
+    @Test
+    void aServiceThatDiesAtStartupFailsTheStackWithItsLastLines() throws Exception {
+        env.put("FAKE_FAIL", "worker");
+
+        int code = up().get();
+
+        assertThat(code).isEqualTo(1);
+        assertThat(output())
+                .contains("[stack] ERROR: worker exited with code 1 during startup")
+                .contains("    boom: worker cannot start")
+                .doesNotContain("Agent Center is ready");
+        stack.stop(); // what the shutdown hook does when main exits
+        assertThat(stack.children()).noneMatch(ServiceProcess::isAlive);
+    }
+
+    @Test
+    void aPortInUseIsReportedBeforeAnythingStarts() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            env.put("RUNNER_PORT", Integer.toString(taken.getLocalPort()));
+
+            int code = up().get();
+
+            assertThat(code).isEqualTo(1);
+            assertThat(output())
+                    .contains("Port " + taken.getLocalPort() + " on 127.0.0.1 (RUNNER_PORT) is already in use")
+                    .contains("RUNNER_PORT=" + (taken.getLocalPort() + 100) + " ./agent-center up");
+            assertThat(stack.children()).isEmpty();
+        }
+    }
+
+    @Test
+    void aSecondLauncherOnTheSameDataDirectoryIsRefused() throws Exception {
+        CompletableFuture<Integer> first = up();
+        await().atMost(Duration.ofSeconds(60)).until(() -> output().contains("Agent Center is ready: "));
+        LocalStack running = stack;
+
+        LocalStack second = new LocalStack(Map.copyOf(env), root, out);
+        assertThat(second.up()).isEqualTo(1);
+        assertThat(output()).contains("Agent Center is already running from " + root.resolve(".agent-center/data"));
+
+        running.stop();
+        assertThat(first.get()).isZero();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void writeFakeJar(Path jar) throws IOException {
+        Files.createDirectories(jar.getParent());
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, FakeService.class.getName());
+        String entry = FakeService.class.getName().replace('.', '/') + ".class";
+        try (OutputStream file = Files.newOutputStream(jar);
+                JarOutputStream out = new JarOutputStream(file, manifest);
+                InputStream classFile = FakeService.class.getResourceAsStream("FakeService.class")) {
+            out.putNextEntry(new JarEntry(entry));
+            classFile.transferTo(out);
+            out.closeEntry();
+        }
+    }
+}
