@@ -43,7 +43,7 @@ final class Stack implements AutoCloseable {
         common.put("SPRING_DATASOURCE_PASSWORD", database.password() == null ? "" : database.password());
         common.put("RUNNER_INTERNAL_TOKEN", INTERNAL_TOKEN);
         common.put("CREDENTIAL_ENCRYPTION_KEY", ENCRYPTION_KEY);
-        common.put("RUN_LEASE_SECONDS", "4");
+        common.put("RUN_LEASE_SECONDS", "5");
 
         int apiPort = freePort();
         Map<String, String> apiEnv = new HashMap<>(common);

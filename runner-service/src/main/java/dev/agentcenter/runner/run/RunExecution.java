@@ -130,7 +130,11 @@ final class RunExecution {
     private Outcome execute(Path workspace) {
         Path absolute = workspace.toAbsolutePath();
         if (!journal.commit(
-                List.of(draft("run.log", "info", "Workspace ready at " + absolute, Map.of("source", "runner"))),
+                List.of(draft(
+                        "run.workspace.ready",
+                        "info",
+                        "Workspace ready at " + absolute,
+                        Map.of("workspacePath", absolute.toString()))),
                 connection -> update(
                         connection,
                         "UPDATE runs SET started_at = COALESCE(started_at, now()), workspace_path = ?,"
