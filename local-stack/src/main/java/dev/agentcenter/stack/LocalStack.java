@@ -433,6 +433,10 @@ public final class LocalStack {
             int status =
                     http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
             return status == 200 ? null : "HTTP " + status;
+        } catch (java.net.ConnectException e) {
+            return "not listening";
+        } catch (java.net.http.HttpTimeoutException e) {
+            return "no answer within 2 s";
         } catch (IOException e) {
             return e.getClass().getSimpleName();
         }
