@@ -4,7 +4,6 @@ import dev.agentcenter.support.DatabaseSettings;
 import dev.agentcenter.support.EmbeddedPostgresHost;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -163,9 +162,12 @@ public final class LocalStack {
                     Thread.ofVirtual().name("aot-training").start(() -> train(config, stale, childEnv));
                 }
             }
-            return superviseUntilAServiceEnds();
-        } catch (IOException | UncheckedIOException e) {
-            error("Could not start the stack: " + e.getMessage());
+            return superviseUntilAServiceEnds(config);
+        } catch (IllegalArgumentException e) {
+            error(e.getMessage()); // a setting that does not parse, e.g. DATABASE_URL
+            return 2;
+        } catch (IOException | RuntimeException e) {
+            error("Could not start the stack: " + e);
             return 1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -389,6 +391,9 @@ public final class LocalStack {
         }
         long deadline = System.nanoTime() + config.startupTimeout().toNanos();
         while (!pending.isEmpty()) {
+            if (isStopping()) {
+                return false; // Ctrl-C while starting: the shutdown hook is already stopping everything
+            }
             for (ServiceProcess child : children) {
                 if (!child.isAlive()) {
                     reportDeath(child, config, "during startup");
@@ -428,6 +433,10 @@ public final class LocalStack {
             int status =
                     http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
             return status == 200 ? null : "HTTP " + status;
+        } catch (java.net.ConnectException e) {
+            return "not listening";
+        } catch (java.net.http.HttpTimeoutException e) {
+            return "no answer within 2 s";
         } catch (IOException e) {
             return e.getClass().getSimpleName();
         }
@@ -442,7 +451,7 @@ public final class LocalStack {
         }
     }
 
-    private int superviseUntilAServiceEnds() throws InterruptedException {
+    private int superviseUntilAServiceEnds(StackConfig config) throws InterruptedException {
         CompletableFuture<?>[] exits =
                 children.stream().map(child -> child.process().onExit()).toArray(CompletableFuture[]::new);
         try {
@@ -455,7 +464,7 @@ public final class LocalStack {
         }
         for (ServiceProcess child : children) {
             if (!child.isAlive()) {
-                reportDeath(child, StackConfig.fromEnvironment(env, root), "unexpectedly: stopping the stack");
+                reportDeath(child, config, "unexpectedly: stopping the stack");
             }
         }
         return 1;

@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * Stands in for a service jar in launcher tests: it works out which service it plays from its jar's name, serves
  * {@code /health} on that service's port, and says which launcher variables it received (never their values).
- * With {@code FAKE_FAIL=<label>} it fails at startup instead, like a service that cannot reach its database.
+ * With {@code FAKE_FAIL=<label>} it fails at startup instead, like a service that cannot reach its database;
+ * {@code GET /crash} makes it die at once with exit code 3.
  */
 public final class FakeService {
 
@@ -39,6 +40,12 @@ public final class FakeService {
             exchange.sendResponseHeaders(200, body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
+        });
+        server.createContext("/crash", exchange -> {
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+            System.err.println("fake " + label + " crashing on request");
+            Runtime.getRuntime().halt(3);
         });
         server.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> System.out.println("fake " + label + " stopped")));

@@ -10,6 +10,10 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +21,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -113,6 +118,34 @@ class LocalStackTest {
                 .doesNotContain("Agent Center is ready");
         stack.stop(); // what the shutdown hook does when main exits
         assertThat(stack.children()).noneMatch(ServiceProcess::isAlive);
+    }
+
+    @Test
+    void aServiceThatDiesLaterStopsTheWholeStack() throws Exception {
+        CompletableFuture<Integer> up = up();
+        await().atMost(Duration.ofSeconds(60)).until(() -> output().contains("Agent Center is ready: "));
+
+        HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + env.get("WORKER_PORT") + "/crash"))
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding());
+
+        assertThat(up.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(output())
+                .contains("[stack] ERROR: worker exited with code 3 unexpectedly: stopping the stack")
+                .contains("    fake worker crashing on request");
+        stack.stop(); // what the shutdown hook does when main exits
+        assertThat(stack.children()).noneMatch(ServiceProcess::isAlive);
+    }
+
+    @Test
+    void aMalformedDatabaseUrlIsRefusedBeforeAnythingStarts() throws Exception {
+        env.put("DATABASE_URL", "mysql://db:3306/agent_center");
+
+        assertThat(up().get()).isEqualTo(2);
+        assertThat(output()).contains("[stack] ERROR: DATABASE_URL must start with postgres://");
+        assertThat(stack.children()).isEmpty();
     }
 
     @Test
