@@ -85,7 +85,7 @@ final class Transport {
     }
 
     <T> T call(String method, String path, Map<String, ?> query, Object body, boolean idempotent, Class<T> type) {
-        return call(method, path, query, body, idempotent, json.constructType(type));
+        return call(method, path, query, body, idempotent, type == null ? null : json.constructType(type));
     }
 
     /**
@@ -103,7 +103,7 @@ final class Transport {
             Request.Builder request = new Request.Builder()
                     .url(url)
                     .tag(Sent.class, sent)
-                    .header("Accept", "application/json")
+                    .header("Accept", "application/json, application/problem+json, text/plain;q=0.5")
                     .method(
                             method,
                             content != null
