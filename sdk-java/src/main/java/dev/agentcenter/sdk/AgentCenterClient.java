@@ -29,6 +29,7 @@ import tools.jackson.databind.json.JsonMapper;
 public final class AgentCenterClient implements AutoCloseable {
 
     private final Transport transport;
+    private final boolean ownsHttpClient;
     private final ScheduledExecutorService scheduler;
     private final WorkspaceService workspaces;
     private final ProjectService projects;
@@ -51,6 +52,8 @@ public final class AgentCenterClient implements AutoCloseable {
                 .writeTimeout(builder.readTimeout)
                 .addNetworkInterceptor(Transport::markSent)
                 .build();
+        // A caller's OkHttpClient shares its dispatcher and pool with ours: those are the caller's to shut down.
+        this.ownsHttpClient = builder.httpClient == null;
         this.transport = new Transport(
                 http,
                 json,
@@ -145,13 +148,18 @@ public final class AgentCenterClient implements AutoCloseable {
         return runners;
     }
 
-    /** Closes open streams' reconnect scheduling and releases the connection pool and threads. Idempotent. */
+    /**
+     * Closes open streams and releases the connection pool and threads (but not those of an OkHttp client passed to
+     * {@link Builder#httpClient}). Idempotent.
+     */
     @Override
     public void close() {
         runs.closeStreams();
         scheduler.shutdownNow();
-        transport.http.dispatcher().executorService().shutdown();
-        transport.http.connectionPool().evictAll();
+        if (ownsHttpClient) {
+            transport.http.dispatcher().executorService().shutdown();
+            transport.http.connectionPool().evictAll();
+        }
         try {
             scheduler.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -202,7 +202,16 @@ final class RunStreamSession implements Subscription {
         @Override
         public void onFailure(WebSocket webSocket, Throwable t, Response response) {
             if (response != null && response.code() != 101) {
-                AgentCenterException refused = transport.error(response);
+                AgentCenterException refused = response.code() < 400
+                        // Answered, but not upgraded (a web UI's fallback page, say): there is no stream here.
+                        ? new NotFoundException(
+                                "no WebSocket endpoint at " + webSocketUrl() + " (HTTP " + response.code() + ")",
+                                404,
+                                "websocket_unavailable",
+                                response.header("X-Request-Id"),
+                                List.of(),
+                                t)
+                        : transport.error(response);
                 // A server that cannot or will not stream (no /ws, bad token) will not change its mind on retry.
                 if (refused.status() < 500 && refused.status() != 429 && current(mine)) {
                     fail(refused);

@@ -170,6 +170,20 @@ class RestClientTest {
     }
 
     @Test
+    void aRetryAfterLongerThanTheLongestDelayIsReportedNotWaitedFor() {
+        server.enqueue(new MockResponse.Builder()
+                .code(429)
+                .setHeader("Retry-After", "3600")
+                .body("{\"code\":\"rate_limited\"}")
+                .build());
+
+        assertThatThrownBy(() -> client.runners().list())
+                .isInstanceOfSatisfying(
+                        RateLimitException.class, e -> assertThat(e.code()).isEqualTo("rate_limited"));
+        assertThat(server.getRequestCount()).isEqualTo(1);
+    }
+
+    @Test
     void patchAndDeleteAreRetriedButGiveUpAfterMaxRetries() {
         server.enqueue(json(500, "{}"));
         server.enqueue(json(200, WORKSPACE));

@@ -180,6 +180,23 @@ class RunStreamTest {
     }
 
     @Test
+    void aRefusedUpgradeIsNotRetried() {
+        server.enqueue(new MockResponse.Builder()
+                .code(401)
+                .setHeader("Content-Type", "application/problem+json")
+                .body("{\"code\":\"unauthorized\",\"detail\":\"token required\",\"requestId\":\"r-ws\"}")
+                .build());
+
+        try (RunEventStream events = client.runs().stream(runId)) {
+            assertThatThrownBy(events::hasNext)
+                    .isInstanceOfSatisfying(
+                            AuthenticationException.class,
+                            e -> assertThat(e.requestId()).isEqualTo("r-ws"));
+        }
+        assertThat(server.getRequestCount()).isEqualTo(1);
+    }
+
+    @Test
     void givesUpWithConnectionExceptionWhenReconnectsKeepFailing() {
         for (int i = 0; i < 4; i++) {
             server.enqueue(new MockResponse.Builder().code(503).build());
