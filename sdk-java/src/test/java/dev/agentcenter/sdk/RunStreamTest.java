@@ -138,6 +138,23 @@ class RunStreamTest {
     }
 
     @Test
+    void aGapMakesTheClientResubscribeFromWhatItHas() throws InterruptedException {
+        server.enqueue(connection((socket, after) -> {
+            send(socket, 1, 2, 0);
+            send(socket, 5, 5, 0); // 3 and 4 missing: never delivered out of order
+        }));
+        server.enqueue(connection((socket, after) -> send(socket, after + 1, 5, 5)));
+
+        List<Long> sequences = new ArrayList<>();
+        try (RunEventStream events = client.runs().stream(runId)) {
+            events.forEachRemaining(event -> sequences.add(event.sequence()));
+        }
+
+        assertThat(sequences).containsExactly(1L, 2L, 3L, 4L, 5L);
+        assertThat(List.of(subscriptions.take(), subscriptions.take())).containsExactly(0L, 2L);
+    }
+
+    @Test
     void listenerStartsAfterTheGivenSequenceAndTheSubscriptionCloses() {
         server.enqueue(connection((socket, after) -> send(socket, after + 1, 12, 12)));
         List<Long> seen = new CopyOnWriteArrayList<>();
