@@ -25,6 +25,7 @@ import dev.agentcenter.sdk.ListParams;
 import dev.agentcenter.sdk.NotFoundException;
 import dev.agentcenter.sdk.RunEventStream;
 import dev.agentcenter.sdk.TaskListParams;
+import dev.agentcenter.sdk.examples.WalkThrough;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -146,6 +147,18 @@ class SdkEndToEndTest {
                         LongStream.rangeClosed(1, events.size()).boxed().toList());
         assertThat(events.getLast().eventType()).isEqualTo("run.completed");
         assertThat(events).filteredOn(e -> e.eventType().equals("run.log")).hasSize(200);
+    }
+
+    @Test
+    void theWalkThroughExampleRuns() {
+        System.setProperty("agentcenter.url", stack.apiUrl());
+        try {
+            WalkThrough.main(new String[0]);
+        } finally {
+            System.clearProperty("agentcenter.url");
+        }
+        assertThat(client.workspaces().iterate(ListParams.none()).stream().map(Workspace::description))
+                .contains("made by WalkThrough.java");
     }
 
     @Test
