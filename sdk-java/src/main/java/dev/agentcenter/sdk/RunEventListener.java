@@ -17,7 +17,8 @@ public interface RunEventListener {
      * One event of the run, the terminal one ({@code run.completed}, {@code run.failed}, {@code run.cancelled})
      * included.
      *
-     * @param event the next event; its sequence is one more than the previous one's
+     * @param event the next event; its sequence is one more than the previous one's. If this method throws, the
+     *     stream stops and {@link #onFailure} is called with code {@code listener_failed}.
      */
     void onEvent(RunEvent event);
 

@@ -180,7 +180,19 @@ final class RunStreamSession implements Subscription {
                 }
                 lastSequence = event.sequence();
                 resetFailures();
-                listener.onEvent(event);
+                try {
+                    listener.onEvent(event);
+                } catch (RuntimeException | Error listenerBug) {
+                    // Reconnecting would not help a listener that throws; stop and say why, once.
+                    fail(new AgentCenterException(
+                            "run event listener threw on event " + event.sequence() + ": " + listenerBug,
+                            0,
+                            "listener_failed",
+                            null,
+                            List.of(),
+                            listenerBug));
+                    return;
+                }
                 terminal = TERMINAL.contains(event.eventType());
                 if (terminal && current(mine)) {
                     close();

@@ -179,6 +179,32 @@ class RunStreamTest {
     }
 
     @Test
+    void aListenerThatThrowsStopsTheStreamInsteadOfReconnecting() {
+        server.enqueue(connection((socket, after) -> send(socket, 1, 3, 0)));
+        CompletableFuture<AgentCenterException> failure = new CompletableFuture<>();
+
+        Subscription subscription = client.runs().stream(runId, 0, new RunEventListener() {
+            @Override
+            public void onEvent(RunEvent event) {
+                if (event.sequence() == 2) {
+                    throw new IllegalStateException("bug in the caller");
+                }
+            }
+
+            @Override
+            public void onFailure(AgentCenterException error) {
+                failure.complete(error);
+            }
+        });
+
+        assertThat(failure.join().code()).isEqualTo("listener_failed");
+        assertThat(failure.join()).hasRootCauseInstanceOf(IllegalStateException.class);
+        assertThat(subscription.isClosed()).isTrue();
+        assertThat(subscription.lastSequence()).isEqualTo(2);
+        assertThat(server.getRequestCount()).isEqualTo(1);
+    }
+
+    @Test
     void aServerErrorForTheRunEndsTheStreamWithATypedException() {
         server.enqueue(new MockResponse.Builder()
                 .webSocketUpgrade(new FakeListener() {
