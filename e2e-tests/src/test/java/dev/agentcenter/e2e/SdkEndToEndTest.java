@@ -33,7 +33,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -131,15 +130,12 @@ class SdkEndToEndTest {
     }
 
     @Test
-    void streamFollowsARunLiveWhenTheServerHasWebSockets() {
+    void streamFollowsARunLive() {
         Task task = task("streamed", "for i in $(seq 1 200); do echo line $i; done");
         Run run = client.runs().create(new CreateRunRequest(task.id(), null, null));
         List<RunEvent> events = new ArrayList<>();
         try (RunEventStream stream = client.runs().stream(run.id())) {
             stream.forEachRemaining(events::add);
-        } catch (NotFoundException noWebSocketEndpoint) {
-            // Until the realtime endpoint is merged, the API answers the upgrade with 404.
-            Assumptions.abort("the API has no /ws endpoint yet: " + noWebSocketEndpoint.getMessage());
         }
         assertThat(events)
                 .extracting(RunEvent::sequence)
