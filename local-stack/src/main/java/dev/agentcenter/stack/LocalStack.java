@@ -614,10 +614,12 @@ public final class LocalStack {
 
     /** The launcher's own output stays readable: library chatter only when something is wrong. */
     private static void quietLibraryLogging() {
-        System.setProperty("org.slf4j.simpleLogger.logFile", "System.out");
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        System.setProperty("org.slf4j.simpleLogger.log.dev.agentcenter", "info");
-        System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
-        System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");
+        // -D options on the launcher's command line win, e.g. -Dorg.slf4j.simpleLogger.defaultLogLevel=info
+        var properties = System.getProperties();
+        properties.putIfAbsent("org.slf4j.simpleLogger.logFile", "System.out");
+        properties.putIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        properties.putIfAbsent("org.slf4j.simpleLogger.log.dev.agentcenter", "info");
+        properties.putIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
+        properties.putIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
     }
 }
