@@ -24,6 +24,9 @@ final class Outbox<T> {
     private static final Logger log = LoggerFactory.getLogger(Outbox.class);
     private static final Object STOP = new Object();
 
+    /** The last thing the writer does, after the message it may be blocked on. */
+    private record Final(Runnable action) {}
+
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition room = lock.newCondition();
@@ -31,8 +34,11 @@ final class Outbox<T> {
     private final ToIntFunction<T> size;
     private final long maxBytes;
     private final Runnable onOverflow;
+    private final Runnable onGiveUp;
     private final Runnable onFailure;
+    private final long stuckNanos;
     private long queuedBytes;
+    private long lastProgress = System.nanoTime();
     private volatile boolean closed;
 
     Outbox(
@@ -40,8 +46,12 @@ final class Outbox<T> {
             Writer<T> writer,
             ToIntFunction<T> size,
             long maxBytes,
+            java.time.Duration stuckAfter,
             Runnable onOverflow,
+            Runnable onGiveUp,
             Runnable onFailure) {
+        this.onGiveUp = onGiveUp;
+        this.stuckNanos = stuckAfter.toNanos();
         this.writer = writer;
         this.size = size;
         this.maxBytes = maxBytes;
@@ -61,10 +71,11 @@ final class Outbox<T> {
             }
             overflow = queuedBytes + bytes > maxBytes;
             if (overflow) {
-                closed = true;
-                queue.clear();
-                queue.add(STOP);
+                giveUpLocked(onGiveUp);
             } else {
+                if (queuedBytes == 0) {
+                    lastProgress = System.nanoTime();
+                }
                 queuedBytes += bytes;
                 queue.add(message);
             }
@@ -78,19 +89,62 @@ final class Outbox<T> {
         return true;
     }
 
+    /** True while at most half the limit is queued: live events may be queued; otherwise the client lags. */
+    boolean hasRoom() {
+        lock.lock();
+        try {
+            return !closed && queuedBytes <= maxBytes / 2;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
-     * Waits (on the caller's own virtual thread) until the queue is at most half full, so a backlog reader does not
-     * read the database faster than the client takes events.
+     * Waits (on the caller's own virtual thread) until at most half the limit is queued, so a backlog reader does
+     * not read the database faster than the client takes events. A client that takes nothing for the stuck time
+     * is given up ({@code onOverflow}).
      */
     void awaitRoom() throws InterruptedException {
+        boolean stuck = false;
         lock.lock();
         try {
             while (!closed && queuedBytes > maxBytes / 2) {
-                room.await(1, TimeUnit.SECONDS);
+                if (System.nanoTime() - lastProgress > stuckNanos) {
+                    stuck = true;
+                    giveUpLocked(onGiveUp);
+                    break;
+                }
+                room.await(200, TimeUnit.MILLISECONDS);
             }
         } finally {
             lock.unlock();
         }
+        if (stuck) {
+            Thread.ofVirtual().start(onOverflow);
+        }
+    }
+
+    /**
+     * Drops what is queued and has the writer run {@code finalAction} (e.g. close the session with a reason) once
+     * the message it may be writing is out: a session must not be closed while a message is half written.
+     */
+    void giveUp(Runnable finalAction) {
+        lock.lock();
+        try {
+            if (!closed) {
+                giveUpLocked(finalAction);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void giveUpLocked(Runnable finalAction) {
+        closed = true;
+        queue.clear();
+        queuedBytes = 0;
+        queue.add(new Final(finalAction));
+        room.signalAll();
     }
 
     boolean closed() {
@@ -119,6 +173,10 @@ final class Outbox<T> {
                 if (next == STOP) {
                     return;
                 }
+                if (next instanceof Final(Runnable action)) {
+                    action.run();
+                    return;
+                }
                 T message = (T) next;
                 try {
                     writer.write(message);
@@ -131,6 +189,7 @@ final class Outbox<T> {
                 lock.lock();
                 try {
                     queuedBytes -= size.applyAsInt(message);
+                    lastProgress = System.nanoTime();
                     room.signalAll();
                 } finally {
                     lock.unlock();

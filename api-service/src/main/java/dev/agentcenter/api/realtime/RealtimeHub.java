@@ -39,10 +39,12 @@ class RealtimeHub implements DisposableBean {
 
     /**
      * Starts a subscription: registers it (so live events are kept from now on), checks the run, then sends the
-     * backlog on a virtual thread. {@code beforeBacklog} runs once the run is known to exist, before any event is
-     * sent. Returns the run's state, or empty (and nothing registered) when there is no such run.
+     * backlog on a virtual thread. {@code beforeBacklog} gets the run's state (read after the subscription was
+     * registered) once the run is known to exist, before any event is sent. Returns that state, or empty (and
+     * nothing registered) when there is no such run.
      */
-    Optional<RealtimeReads.RunState> subscribe(Subscription subscription, Runnable beforeBacklog) {
+    Optional<RealtimeReads.RunState> subscribe(
+            Subscription subscription, Consumer<RealtimeReads.RunState> beforeBacklog) {
         RunFeed feed = register(subscription);
         Optional<RealtimeReads.RunState> state;
         try {
@@ -58,7 +60,7 @@ class RealtimeHub implements DisposableBean {
         if (feed.initialise(state.get().lastSequence())) {
             readers.execute(() -> readLoop(feed));
         }
-        beforeBacklog.run();
+        beforeBacklog.accept(state.get());
         readers.execute(() -> catchUp(feed, subscription));
         return state;
     }
@@ -159,6 +161,7 @@ class RealtimeHub implements DisposableBean {
         boolean forceDatabase = false;
         try {
             while (!subscription.closed()) {
+                subscription.awaitRoom();
                 long after = subscription.lastSent();
                 List<FeedEvent> page = forceDatabase ? null : feed.tailAfter(after);
                 boolean reachedHead;
@@ -173,7 +176,6 @@ class RealtimeHub implements DisposableBean {
                 }
                 // not done: either more pages, or a gap between what was read and what the feed already pushed
                 forceDatabase = reachedHead;
-                subscription.awaitRoom();
             }
         } catch (RuntimeException e) {
             log.warn("sending the backlog of run {} failed: {}", subscription.runId(), e.toString());

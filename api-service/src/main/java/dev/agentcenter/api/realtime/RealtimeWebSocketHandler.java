@@ -117,7 +117,7 @@ class RealtimeWebSocketHandler extends TextWebSocketHandler {
         Optional<RealtimeReads.RunState> state;
         try {
             state = hub.subscribe(
-                    subscription, () -> client.send(object("subscribed").put("runId", runId.toString())));
+                    subscription, run -> client.send(object("subscribed").put("runId", runId.toString())));
         } catch (RuntimeException e) {
             client.subscriptions.remove(runId, subscription);
             log.warn("subscribing to run {} failed: {}", runId, e.toString());
@@ -166,8 +166,16 @@ class RealtimeWebSocketHandler extends TextWebSocketHandler {
                     text -> session.sendMessage(new TextMessage(text)),
                     String::length,
                     properties.clientBufferBytes(),
-                    () -> close(TOO_SLOW),
-                    () -> close(CloseStatus.SERVER_ERROR));
+                    properties.stuckClientTimeout(),
+                    () -> {
+                        log.info("closing websocket {}: {}", session.getId(), TOO_SLOW.getReason());
+                        end();
+                    },
+                    () -> closeSession(TOO_SLOW),
+                    () -> {
+                        end();
+                        closeSession(CloseStatus.SERVER_ERROR);
+                    });
         }
 
         void send(ObjectNode message) {
@@ -190,6 +198,11 @@ class RealtimeWebSocketHandler extends TextWebSocketHandler {
                 }
 
                 @Override
+                public boolean hasRoom() {
+                    return outbox.hasRoom();
+                }
+
+                @Override
                 public void awaitRoom() {
                     try {
                         outbox.awaitRoom();
@@ -200,7 +213,8 @@ class RealtimeWebSocketHandler extends TextWebSocketHandler {
 
                 @Override
                 public void abort(String reason) {
-                    close(new CloseStatus(1011, reason));
+                    outbox.giveUp(() -> closeSession(new CloseStatus(1011, reason)));
+                    end();
                 }
             };
         }
@@ -227,16 +241,13 @@ class RealtimeWebSocketHandler extends TextWebSocketHandler {
             send(message);
         }
 
-        /** Gives the client up: its queue is dropped and the session closed, off the caller's thread. */
-        void close(CloseStatus status) {
-            end();
-            Thread.ofVirtual().start(() -> {
-                try {
-                    session.close(status);
-                } catch (IOException | RuntimeException e) {
-                    log.debug("closing websocket {} failed: {}", session.getId(), e.toString());
-                }
-            });
+        /** Closes the session; only ever on the outbox's writer thread, so no message is half written. */
+        private void closeSession(CloseStatus status) {
+            try {
+                session.close(status);
+            } catch (IOException | RuntimeException e) {
+                log.debug("closing websocket {} failed: {}", session.getId(), e.toString());
+            }
         }
 
         void end() {

@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.springframework.beans.factory.DisposableBean;
@@ -85,10 +86,9 @@ class RunEventStreamController implements DisposableBean {
                 item -> write(emitter, item, end),
                 Item::size,
                 properties.clientBufferBytes(),
-                () -> {
-                    end.run();
-                    emitter.completeWithError(new IOException("too slow: resume with Last-Event-ID"));
-                },
+                properties.stuckClientTimeout(),
+                end,
+                () -> emitter.completeWithError(new IOException("too slow: resume with Last-Event-ID")),
                 end);
         subscription[0] = new Subscription(id, after, new Subscription.Sink() {
             @Override
@@ -109,6 +109,11 @@ class RunEventStreamController implements DisposableBean {
             }
 
             @Override
+            public boolean hasRoom() {
+                return outbox[0].hasRoom();
+            }
+
+            @Override
             public void awaitRoom() {
                 try {
                     outbox[0].awaitRoom();
@@ -119,34 +124,29 @@ class RunEventStreamController implements DisposableBean {
 
             @Override
             public void abort(String reason) {
+                outbox[0].giveUp(() -> emitter.completeWithError(new IOException(reason)));
                 end.run();
-                emitter.completeWithError(new IOException(reason));
             }
         });
-        emitter.onCompletion(end);
-        emitter.onTimeout(end);
-        emitter.onError(e -> end.run());
-        Optional<RealtimeReads.RunState> state = hub.subscribe(subscription[0], () -> {});
+        // the status is read after the subscription is registered: if it is terminal, the backlog holds every event
+        Optional<RealtimeReads.RunState> state =
+                hub.subscribe(subscription[0], run -> runWasTerminal.set(TERMINAL_STATUSES.contains(run.status())));
         if (state.isEmpty()) {
             outbox[0].close();
             throw ApiException.notFound("run", id);
         }
-        // the status was read after the subscription started: if it was terminal, the backlog holds every event
-        if (TERMINAL_STATUSES.contains(state.get().status())) {
-            runWasTerminal.set(true);
-            if (!subscription[0].catchingUp()) {
-                outbox[0].offer(new Complete());
-            }
-        }
-        var heartbeat = heartbeats.scheduleAtFixedRate(
+        ScheduledFuture<?> heartbeat = heartbeats.scheduleAtFixedRate(
                 () -> outbox[0].offer(new Comment("keepalive")),
                 properties.sseHeartbeat().toMillis(),
                 properties.sseHeartbeat().toMillis(),
                 TimeUnit.MILLISECONDS);
-        emitter.onCompletion(() -> {
+        Runnable finish = () -> {
             heartbeat.cancel(false);
             end.run();
-        });
+        };
+        emitter.onCompletion(finish);
+        emitter.onTimeout(finish);
+        emitter.onError(e -> finish.run());
         return ResponseEntity.ok()
                 .header(HttpHeaders.CACHE_CONTROL, "no-cache")
                 .header("X-Accel-Buffering", "no")

@@ -22,6 +22,11 @@ final class Subscription {
         /** Blocks the backlog reader while the client's outbound queue is too full. */
         default void awaitRoom() {}
 
+        /** False when the client lags: live events stop being queued for it and it catches up at its own pace. */
+        default boolean hasRoom() {
+            return true;
+        }
+
         /** The subscription cannot go on (the backlog could not be read): the client must resume. */
         void abort(String reason);
     }
@@ -89,7 +94,8 @@ final class Subscription {
             if (event.sequence() <= lastSent) {
                 continue;
             }
-            if (event.sequence() != lastSent + 1) {
+            if (event.sequence() != lastSent + 1 || !sink.hasRoom()) {
+                // a gap, or a client that lags: it catches up from the tail or the database, at its own pace
                 catchingUp = true;
                 keep(events, i);
                 return true;
@@ -114,6 +120,10 @@ final class Subscription {
         }
         for (FeedEvent event : page) {
             if (event.sequence() == lastSent + 1) {
+                if (!sink.hasRoom()) {
+                    // the rest of the page is read again (mostly from the tail) once the client has taken some
+                    return false;
+                }
                 send(event);
                 if (closed) {
                     return true;
@@ -129,6 +139,9 @@ final class Subscription {
             if (next.sequence() <= lastSent) {
                 pending.pollFirst();
             } else if (next.sequence() == lastSent + 1) {
+                if (!sink.hasRoom()) {
+                    return false;
+                }
                 send(pending.pollFirst());
                 if (closed) {
                     return true;
