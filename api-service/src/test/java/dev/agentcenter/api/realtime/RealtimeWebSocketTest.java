@@ -164,8 +164,8 @@ class RealtimeWebSocketTest extends RealtimeTestSupport {
             last = append(run, 100);
         }
         long expected = last;
+        await().atMost(LONG).until(() -> clients.stream().allMatch(c -> c.lastSequence() >= expected));
         for (WsClient client : clients) {
-            await().atMost(LONG).until(() -> client.lastSequence() >= expected);
             assertThat(client.sequences()).isEqualTo(range(1, expected));
         }
         // one read per notification (at most), not one per subscriber
