@@ -89,6 +89,11 @@ class RealtimeSseTest extends RealtimeTestSupport {
     @Test
     void unknownRunsAndBadResumePointsAreProblems() {
         get("/api/runs/" + UUID.randomUUID() + "/events/stream").expectProblem(404, "run_not_found");
+        // what EventSource sends: the problem still comes back as problem+json
+        SseReader eventSource = new SseReader(streamUrl(UUID.randomUUID()), Map.of());
+        assertThat(eventSource.response.statusCode()).isEqualTo(404);
+        assertThat(eventSource.response.headers().firstValue("Content-Type").orElseThrow())
+                .startsWith("application/problem+json");
         UUID run = newRun();
         get("/api/runs/" + run + "/events/stream?afterSequence=-1").expectProblem(400, "validation_failed");
     }
