@@ -13,9 +13,11 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
@@ -29,10 +31,19 @@ import tools.jackson.databind.json.JsonMapper;
  *   <li>50 one-command runs queued at once: time until all are terminal;
  *   <li>{@code seq 100000}: time until the run is terminal, then every line read back and checked (count, order,
  *       no duplicate).
+ *   <li>realtime latency: a run prints 300 {@code date +%s%N} timestamps 10 ms apart; a WebSocket subscriber
+ *       records receive time minus printed time (p50/p95). The subscription is made right after queueing, while
+ *       the command's first {@code sleep 1} runs, so every line is delivered live, not from the backlog;
+ *   <li>{@code seq 100000} over WebSocket: every line delivered in order, and how long after the run's
+ *       {@code finishedAt} the last one arrived;
+ *   <li>1,000 WebSocket subscribers (one shared {@code HttpClient}) on one run printing timestamps: all get every
+ *       event, p95 latency; and the API's realtime database queries per second with 1 and with 1,000 subscribers,
+ *       from the counters of {@code GET /api/realtime/stats} (every query the realtime code makes is counted there;
+ *       the benchmark only knows the API's URL, so it cannot read {@code pg_stat_statements}).
  * </ol>
  *
- * <p>Usage: {@code ./agent-center bench [--api http://127.0.0.1:3000] [--token T] [--samples 40]} against a stack
- * started with {@code ./agent-center up}.
+ * <p>Usage: {@code ./agent-center bench [--api http://127.0.0.1:3000] [--token T] [--samples 40]
+ * [--subscribers 1000] [--realtime-only]} against a stack started with {@code ./agent-center up}.
  */
 public final class Benchmark {
 
@@ -55,13 +66,18 @@ public final class Benchmark {
         String api = System.getenv().getOrDefault("AGENT_CENTER_URL", "http://127.0.0.1:3000");
         String token = System.getenv("AGENT_CENTER_API_TOKEN");
         int samples = 40;
+        int subscribers = 1000;
+        boolean realtimeOnly = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--api" -> api = args[++i];
                 case "--token" -> token = args[++i];
                 case "--samples" -> samples = Integer.parseInt(args[++i]);
+                case "--subscribers" -> subscribers = Integer.parseInt(args[++i]);
+                case "--realtime-only" -> realtimeOnly = true;
                 default -> {
-                    System.err.println("Usage: bench [--api URL] [--token TOKEN] [--samples N]");
+                    System.err.println("Usage: bench [--api URL] [--token TOKEN] [--samples N] [--subscribers N]"
+                            + " [--realtime-only]");
                     System.exit(2);
                 }
             }
@@ -73,9 +89,147 @@ public final class Benchmark {
                 .asString();
         System.out.println("Agent Center benchmark against " + api + " ("
                 + Runtime.getRuntime().availableProcessors() + " cores)");
-        benchmark.singleRunLatency(samples);
-        benchmark.burst(50);
-        benchmark.bigOutput(100_000);
+        if (!realtimeOnly) {
+            benchmark.singleRunLatency(samples);
+            benchmark.burst(50);
+            benchmark.bigOutput(100_000);
+        }
+        benchmark.realtimeLatency(300);
+        benchmark.realtimeBigOutput(100_000);
+        benchmark.realtimeFanOut(subscribers);
+    }
+
+    private static final String TIMESTAMPS = "sleep %d; for i in $(seq 1 %d); do echo $(date +%%s%%N); sleep %s; done";
+
+    private void realtimeLatency(int lines) {
+        String task = task("realtime latency", List.of(String.format(TIMESTAMPS, 1, lines, "0.01")));
+        String run = post("/api/runs", Map.of("taskId", task)).get("id").asString();
+        RunFollower follower = follower(run, false);
+        try {
+            follower.open().get(10, TimeUnit.SECONDS);
+            follower.subscribed.get(10, TimeUnit.SECONDS);
+            follower.ended.get(5, TimeUnit.MINUTES);
+        } catch (Exception e) {
+            throw new IllegalStateException("realtime latency: " + e, e);
+        } finally {
+            follower.close();
+        }
+        requireCompleted(get("/api/runs/" + run));
+        List<Double> latencies = follower.latencies();
+        if (latencies.size() != lines || follower.duplicatesOrGaps() > 0) {
+            throw new IllegalStateException("realtime latency: got " + latencies.size() + " of " + lines + " lines, "
+                    + follower.duplicatesOrGaps() + " out of order");
+        }
+        System.out.printf(
+                "4. printed line -> received by a WebSocket client (%d lines, 10 ms apart): p50 %.1f ms,"
+                        + " p95 %.1f ms, max %.1f ms%n",
+                lines, percentile(latencies, 50), percentile(latencies, 95), Collections.max(latencies));
+    }
+
+    private void realtimeBigOutput(int lines) {
+        String task = task("realtime seq " + lines, List.of("sleep 1; seq " + lines));
+        String run = post("/api/runs", Map.of("taskId", task)).get("id").asString();
+        RunFollower follower = follower(run, true);
+        try {
+            follower.open().get(10, TimeUnit.SECONDS);
+            follower.ended.get(10, TimeUnit.MINUTES);
+        } catch (Exception e) {
+            throw new IllegalStateException("realtime seq: " + e, e);
+        } finally {
+            follower.close();
+        }
+        JsonNode done = get("/api/runs/" + run);
+        requireCompleted(done);
+        List<String> received = follower.lines;
+        for (int i = 0; i < received.size(); i++) {
+            if (!received.get(i).equals(Integer.toString(i + 1))) {
+                throw new IllegalStateException("realtime seq: line " + (i + 1) + " was " + received.get(i));
+            }
+        }
+        if (received.size() != lines || follower.duplicatesOrGaps() > 0) {
+            throw new IllegalStateException("realtime seq: got " + received.size() + " of " + lines + " lines, "
+                    + follower.duplicatesOrGaps() + " out of order");
+        }
+        Instant finished = Instant.parse(done.get("finishedAt").asString());
+        long finishedNanos = finished.getEpochSecond() * 1_000_000_000L + finished.getNano();
+        System.out.printf(
+                "5. `seq %d` over WebSocket: all %d lines delivered in order, none duplicated (%d resumes);"
+                        + " last line received %.0f ms after the run's finishedAt (run took %.0f ms)%n",
+                lines,
+                received.size(),
+                follower.reconnects(),
+                (follower.lastLineAtNanos() - finishedNanos) / 1e6,
+                serverMillis(done));
+    }
+
+    private void realtimeFanOut(int subscribers) {
+        int lines = 100;
+        double oneSubscriber = fanOutQueriesPerSecond(1, lines, null);
+        List<Double> latencies = new ArrayList<>();
+        double many = fanOutQueriesPerSecond(subscribers, lines, latencies);
+        System.out.printf(
+                "6. %d WebSocket subscribers on one run printing %d timestamps 50 ms apart: all got every event;"
+                        + " latency p50 %.1f ms, p95 %.1f ms, max %.1f ms%n"
+                        + "   API realtime database queries/s while the run printed: %.1f with 1 subscriber,"
+                        + " %.1f with %d%n",
+                subscribers,
+                lines,
+                percentile(latencies, 50),
+                percentile(latencies, 95),
+                Collections.max(latencies),
+                oneSubscriber,
+                many,
+                subscribers);
+    }
+
+    /** Runs the timestamp command with n subscribers; returns the realtime queries per second while it ran. */
+    private double fanOutQueriesPerSecond(int subscribers, int lines, List<Double> latencies) {
+        String task = task("realtime fan-out " + subscribers, List.of(String.format(TIMESTAMPS, 3, lines, "0.05")));
+        String run = post("/api/runs", Map.of("taskId", task)).get("id").asString();
+        List<RunFollower> followers = new ArrayList<>();
+        try {
+            List<CompletableFuture<?>> opening = new ArrayList<>();
+            for (int i = 0; i < subscribers; i++) {
+                RunFollower follower = follower(run, false);
+                followers.add(follower);
+                opening.add(follower.open().thenCompose(ws -> follower.subscribed));
+            }
+            CompletableFuture.allOf(opening.toArray(CompletableFuture[]::new)).get(2, TimeUnit.MINUTES);
+            JsonNode before = get("/api/realtime/stats");
+            long start = System.nanoTime();
+            for (RunFollower follower : followers) {
+                follower.ended.get(5, TimeUnit.MINUTES);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            JsonNode after = get("/api/realtime/stats");
+            requireCompleted(get("/api/runs/" + run));
+            for (RunFollower follower : followers) {
+                if (follower.latencies().size() != lines || follower.duplicatesOrGaps() > 0) {
+                    throw new IllegalStateException(
+                            "fan-out: a subscriber got " + follower.latencies().size() + " of " + lines + " lines, "
+                                    + follower.duplicatesOrGaps() + " out of order");
+                }
+                if (latencies != null) {
+                    latencies.addAll(follower.latencies());
+                }
+            }
+            return (queries(after) - queries(before)) / seconds;
+        } catch (Exception e) {
+            throw new IllegalStateException("fan-out with " + subscribers + " subscribers: " + e, e);
+        } finally {
+            followers.forEach(RunFollower::close);
+        }
+    }
+
+    private static long queries(JsonNode stats) {
+        return stats.get("feedReads").asLong()
+                + stats.get("backlogReads").asLong()
+                + stats.get("runLookups").asLong();
+    }
+
+    private RunFollower follower(String run, boolean keepLines) {
+        URI ws = URI.create(api.replaceFirst("^http", "ws") + "/ws");
+        return new RunFollower(http, ws, token, run, JSON, keepLines);
     }
 
     private void singleRunLatency(int samples) {

@@ -72,7 +72,7 @@ public class RunStore {
     }
 
     /** Up to {@code limit} events after {@code afterSequence}, in order. */
-    List<RunEvent> events(UUID runId, long afterSequence, int limit) {
+    public List<RunEvent> events(UUID runId, long afterSequence, int limit) {
         return db.sql("""
                         SELECT * FROM run_events WHERE run_id = :runId AND sequence > :after
                         ORDER BY sequence LIMIT :limit""")
