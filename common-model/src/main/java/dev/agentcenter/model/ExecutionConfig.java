@@ -22,6 +22,27 @@ public record ExecutionConfig(
         String prTitle,
         String prBody) {
 
+    /** The stored form of a config: never {@code null}, always with a (possibly empty) command list. */
+    public static ExecutionConfig normalized(ExecutionConfig config) {
+        if (config == null) {
+            return ofCommands(List.of());
+        }
+        return config.commands() != null
+                ? config
+                : new ExecutionConfig(
+                        List.of(),
+                        config.agent(),
+                        config.workingDirectory(),
+                        config.commitMessage(),
+                        config.prTitle(),
+                        config.prBody());
+    }
+
+    /** This config with other commands, everything else kept. */
+    public ExecutionConfig withCommands(List<CommandSpec> newCommands) {
+        return new ExecutionConfig(newCommands, agent, workingDirectory, commitMessage, prTitle, prBody);
+    }
+
     /** A config that only runs these commands. */
     public static ExecutionConfig ofCommands(List<CommandSpec> commands) {
         return new ExecutionConfig(commands, null, null, null, null, null);

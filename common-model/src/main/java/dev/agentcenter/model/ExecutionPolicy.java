@@ -9,4 +9,10 @@ import java.util.List;
  *
  * @param blockedCommands commands refused in {@code custom} permission mode
  */
-public record ExecutionPolicy(@Size(max = 200) List<@NotBlank String> blockedCommands) {}
+public record ExecutionPolicy(@Size(max = 200) List<@NotBlank String> blockedCommands) {
+
+    /** The stored form of a policy: never {@code null}, always with a (possibly empty) list. */
+    public static ExecutionPolicy normalized(ExecutionPolicy policy) {
+        return policy == null || policy.blockedCommands() == null ? new ExecutionPolicy(List.of()) : policy;
+    }
+}

@@ -32,7 +32,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.springframework.http.HttpStatus;
@@ -108,8 +107,8 @@ class AutomationService {
                 request.taskTemplateTitle().strip(),
                 request.taskTemplatePrompt(),
                 request.permissionMode() == null ? PermissionMode.SAFE : request.permissionMode(),
-                policy(request.policy()),
-                config(request.config()),
+                ExecutionPolicy.normalized(request.policy()),
+                ExecutionConfig.normalized(request.config()),
                 Rows.blankToNull(request.branchPrefix()),
                 request.metadata(),
                 null,
@@ -168,8 +167,8 @@ class AutomationService {
                         : current.taskTemplateTitle(),
                 request.taskTemplatePrompt() != null ? request.taskTemplatePrompt() : current.taskTemplatePrompt(),
                 request.permissionMode() != null ? request.permissionMode() : current.permissionMode(),
-                request.policy() != null ? policy(request.policy()) : current.policy(),
-                request.config() != null ? config(request.config()) : current.config(),
+                request.policy() != null ? ExecutionPolicy.normalized(request.policy()) : current.policy(),
+                request.config() != null ? ExecutionConfig.normalized(request.config()) : current.config(),
                 request.branchPrefix() != null ? Rows.blankToNull(request.branchPrefix()) : current.branchPrefix(),
                 request.metadata() != null ? request.metadata() : current.metadata(),
                 current.lastRunAt(),
@@ -366,22 +365,5 @@ class AutomationService {
 
     private void checkReferences(UUID workspaceId, UUID projectId, UUID connectionId) {
         references.check(workspaceId, projectId, connectionId, null);
-    }
-
-    private static ExecutionConfig config(ExecutionConfig config) {
-        ExecutionConfig given = Objects.requireNonNull(config);
-        return given.commands() != null
-                ? given
-                : new ExecutionConfig(
-                        List.of(),
-                        given.agent(),
-                        given.workingDirectory(),
-                        given.commitMessage(),
-                        given.prTitle(),
-                        given.prBody());
-    }
-
-    private static ExecutionPolicy policy(ExecutionPolicy policy) {
-        return policy == null || policy.blockedCommands() == null ? new ExecutionPolicy(List.of()) : policy;
     }
 }

@@ -108,14 +108,7 @@ class TaskController {
         Task task = tasks.find(id).orElseThrow(() -> ApiException.notFound("task", id));
         ExecutionConfig config = null;
         if (request.commands() != null) {
-            ExecutionConfig base = TaskStore.config(task.config());
-            config = new ExecutionConfig(
-                    request.commands(),
-                    base.agent(),
-                    base.workingDirectory(),
-                    base.commitMessage(),
-                    base.prTitle(),
-                    base.prBody());
+            config = ExecutionConfig.normalized(task.config()).withCommands(request.commands());
         }
         Run run = queue.queue(id, "follow_up", request.prompt(), config);
         return ResponseEntity.created(URI.create("/api/runs/" + run.id())).body(run);

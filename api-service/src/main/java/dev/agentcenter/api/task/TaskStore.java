@@ -66,8 +66,8 @@ public class TaskStore {
                 .param("title", request.title().strip())
                 .param("prompt", request.prompt() == null ? "" : request.prompt())
                 .param("permissionMode", mode(request.permissionMode()).wire())
-                .param("policy", json.write(policy(request.policy())))
-                .param("config", json.write(config(request.config())))
+                .param("policy", json.write(ExecutionPolicy.normalized(request.policy())))
+                .param("config", json.write(ExecutionConfig.normalized(request.config())))
                 .param("baseBranch", Rows.blankToNull(request.baseBranch()))
                 .param("branchName", Rows.blankToNull(request.branchName()))
                 .param("metadata", json.write(request.metadata()))
@@ -140,8 +140,12 @@ public class TaskStore {
                         request.permissionMode() == null
                                 ? null
                                 : request.permissionMode().wire())
-                .param("policy", request.policy() == null ? null : json.write(policy(request.policy())))
-                .param("config", request.config() == null ? null : json.write(config(request.config())))
+                .param(
+                        "policy",
+                        request.policy() == null ? null : json.write(ExecutionPolicy.normalized(request.policy())))
+                .param(
+                        "config",
+                        request.config() == null ? null : json.write(ExecutionConfig.normalized(request.config())))
                 .param("baseBranchGiven", request.baseBranch() != null)
                 .param("baseBranch", Rows.blankToNull(request.baseBranch()))
                 .param("branchNameGiven", request.branchName() != null)
@@ -150,26 +154,6 @@ public class TaskStore {
                 .param("archived", request.archived(), java.sql.Types.BOOLEAN)
                 .update();
         return changed == 0 ? Optional.empty() : find(id);
-    }
-
-    /** Fills in defaults so stored configs always have a command list. */
-    static ExecutionConfig config(ExecutionConfig config) {
-        if (config == null) {
-            return ExecutionConfig.ofCommands(List.of());
-        }
-        return config.commands() != null
-                ? config
-                : new ExecutionConfig(
-                        List.of(),
-                        config.agent(),
-                        config.workingDirectory(),
-                        config.commitMessage(),
-                        config.prTitle(),
-                        config.prBody());
-    }
-
-    static ExecutionPolicy policy(ExecutionPolicy policy) {
-        return policy == null || policy.blockedCommands() == null ? new ExecutionPolicy(List.of()) : policy;
     }
 
     private static PermissionMode mode(PermissionMode mode) {
