@@ -49,7 +49,7 @@ class RealtimeSlowClientTest extends RealtimeTestSupport {
                             + "Connection: Upgrade\r\nSec-WebSocket-Key: " + key
                             + "\r\nSec-WebSocket-Version: 13\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
-            in = new DataInputStream(socket.getInputStream());
+            in = new DataInputStream(new java.io.BufferedInputStream(socket.getInputStream()));
             StringBuilder head = new StringBuilder();
             while (!head.toString().endsWith("\r\n\r\n")) {
                 head.append((char) in.readUnsignedByte());
