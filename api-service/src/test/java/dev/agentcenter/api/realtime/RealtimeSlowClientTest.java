@@ -42,7 +42,6 @@ class RealtimeSlowClientTest extends RealtimeTestSupport {
 
         StalledClient(int port, String subscribe) throws IOException {
             socket = new Socket("127.0.0.1", port);
-            socket.setReceiveBufferSize(16 * 1024);
             String key = Base64.getEncoder().encodeToString(new byte[16]);
             OutputStream out = socket.getOutputStream();
             out.write(("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\n"
