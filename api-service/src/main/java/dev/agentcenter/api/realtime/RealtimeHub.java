@@ -23,6 +23,7 @@ import org.springframework.stereotype.Component;
 class RealtimeHub implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(RealtimeHub.class);
+    private static final java.time.Duration RETRY_READ = java.time.Duration.ofSeconds(1);
 
     private final RealtimeReads reads;
     private final RealtimeProperties properties;
@@ -151,9 +152,18 @@ class RealtimeHub implements DisposableBean {
                 }
             }
         } catch (RuntimeException e) {
-            // The next notification, or the resync after the listener reconnects, reads again from lastRead.
             feed.abandonRead();
-            log.warn("reading new events of run {} failed: {}", feed.runId(), e.toString());
+            log.warn("reading new events of run {} failed, retrying in 1 s: {}", feed.runId(), e.toString());
+            Thread.ofVirtual().start(() -> {
+                try {
+                    Thread.sleep(RETRY_READ);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+                if (!readers.isShutdown() && feed.requestRead()) {
+                    readers.execute(() -> readLoop(feed));
+                }
+            });
         }
     }
 
@@ -171,11 +181,12 @@ class RealtimeHub implements DisposableBean {
                     page = reads.backlog(subscription.runId(), after, properties.pageSize());
                     reachedHead = page.size() < properties.pageSize();
                 }
-                if (subscription.backlog(page, reachedHead)) {
+                Subscription.Progress progress = subscription.backlog(page, reachedHead);
+                if (progress == Subscription.Progress.DONE) {
                     return;
                 }
-                // not done: either more pages, or a gap between what was read and what the feed already pushed
-                forceDatabase = reachedHead;
+                // a gap between what was read and what the feed already pushed: only the database can fill it
+                forceDatabase = progress == Subscription.Progress.GAP;
             }
         } catch (RuntimeException e) {
             log.warn("sending the backlog of run {} failed: {}", subscription.runId(), e.toString());

@@ -108,31 +108,40 @@ final class Subscription {
         return false;
     }
 
+    /** What {@link #backlog} decided. */
+    enum Progress {
+        /** Caught up (or closed): live events go straight out from now on. */
+        DONE,
+        /** More to send: the next page, or the rest of this one once the client has room again. */
+        MORE,
+        /** The feed has pushed events beyond a gap that the page did not fill: read the database. */
+        GAP
+    }
+
     /**
      * Sends a page of the backlog and decides whether catching up is finished.
      *
      * @param reachedHead the page ends where the feed (or the database, at the time of the read) ended
-     * @return true when caught up: from now on live events go straight out
      */
-    synchronized boolean backlog(List<FeedEvent> page, boolean reachedHead) {
+    synchronized Progress backlog(List<FeedEvent> page, boolean reachedHead) {
         if (closed) {
-            return true;
+            return Progress.DONE;
         }
         for (FeedEvent event : page) {
             if (event.sequence() == lastSent + 1) {
                 if (!sink.hasRoom()) {
                     // the rest of the page is read again (mostly from the tail) once the client has taken some
-                    return false;
+                    return Progress.MORE;
                 }
                 send(event);
                 if (closed) {
-                    return true;
+                    return Progress.DONE;
                 }
             }
         }
         if (pendingOverflowed) {
             pendingOverflowed = false;
-            return false;
+            return Progress.MORE;
         }
         while (!pending.isEmpty()) {
             FeedEvent next = pending.peekFirst();
@@ -140,22 +149,25 @@ final class Subscription {
                 pending.pollFirst();
             } else if (next.sequence() == lastSent + 1) {
                 if (!sink.hasRoom()) {
-                    return false;
+                    return Progress.MORE;
                 }
                 send(pending.pollFirst());
                 if (closed) {
-                    return true;
+                    return Progress.DONE;
                 }
             } else {
                 break;
             }
         }
-        if (!reachedHead || !pending.isEmpty()) {
-            return false;
+        if (!reachedHead) {
+            return Progress.MORE;
+        }
+        if (!pending.isEmpty()) {
+            return Progress.GAP;
         }
         catchingUp = false;
         sink.caughtUp();
-        return true;
+        return Progress.DONE;
     }
 
     private void keep(List<FeedEvent> events, int from) {
