@@ -64,6 +64,8 @@ final class Stack implements AutoCloseable {
         runnerEnv.put("RUNNER_WORKSPACE_ROOT", root.resolve("workspaces").toString());
         runnerEnv.put("RUNNER_CANCEL_GRACE_SECONDS", "1");
         runnerEnv.put("RUNNER_CAPACITY", "8");
+        // Not a login shell: the host's profile (pyenv, nvm, …) must not add output or time to the tests.
+        runnerEnv.put("RUNNER_SHELL", "bash -c");
         runnerEnv.put("RUNNER_GIT_BASE_URL", root.resolve("remotes").toUri().toString());
         runner = new Service("runner", jar("runner-service"), runnerPort, runnerEnv, root);
     }

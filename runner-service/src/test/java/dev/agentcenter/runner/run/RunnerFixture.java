@@ -48,6 +48,8 @@ abstract class RunnerFixture extends RunnerTestBase {
                 "agent-center.runner.workspace-root",
                 () -> ROOT.resolve("workspaces").toString());
         registry.add("agent-center.runner.capacity", () -> "3");
+        // Not a login shell: the host's profile (pyenv, nvm, …) must not add output to the tests.
+        registry.add("agent-center.runner.shell", () -> "bash -c");
         registry.add("agent-center.runner.name", () -> "runner-under-test");
         registry.add(
                 "agent-center.execution.git-base-url", () -> REMOTES.toUri().toString());

@@ -37,6 +37,7 @@ class RunnerShutdownTest extends RunnerFixture {
                         "--spring.datasource.username=" + environment.getProperty("spring.datasource.username"),
                         "--spring.datasource.password=" + environment.getProperty("spring.datasource.password", ""),
                         "--agent-center.runner.name=draining-runner",
+                        "--agent-center.runner.shell=bash -c",
                         "--agent-center.runner.internal-token=" + TOKEN,
                         "--agent-center.runner.workspace-root=" + ROOT.resolve("draining"),
                         "--agent-center.execution.drain-timeout=3s",
