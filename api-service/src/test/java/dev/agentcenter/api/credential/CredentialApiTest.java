@@ -141,6 +141,7 @@ class CredentialApiTest extends ApiTestBase {
         String openai = secret("sk-proj-");
         String anthropic = secret("sk-ant-");
         String codexToken = secret("at-");
+        String unquoted = secret("key");
         List<Answer> answers = new ArrayList<>();
         answers.add(post("/api/credentials/openai", Map.of("apiKey", openai)).expect(201));
         answers.add(
@@ -161,6 +162,9 @@ class CredentialApiTest extends ApiTestBase {
                 .expectProblem(400, "validation_failed"));
         answers.add(post("/api/credentials/openai", Map.of("apiKey", openai, "token", anthropic))
                 .expectProblem(400, "validation_failed"));
+        // Not JSON at all: a parser would quote the unquoted token, i.e. the key.
+        answers.add(post("/api/credentials/openai", "{\"apiKey\": " + unquoted + "}")
+                .expectProblem(400, "malformed_json"));
         answers.add(post("/api/credentials/unknown", Map.of("apiKey", openai))
                 .expectProblem(404, "credential_provider_not_found"));
 
@@ -172,12 +176,14 @@ class CredentialApiTest extends ApiTestBase {
                             answer.raw().request().uri())
                     .doesNotContain(openai)
                     .doesNotContain(anthropic)
-                    .doesNotContain(codexToken);
+                    .doesNotContain(codexToken)
+                    .doesNotContain(unquoted);
         }
         assertThat(output.getAll())
                 .doesNotContain(openai)
                 .doesNotContain(anthropic)
-                .doesNotContain(codexToken);
+                .doesNotContain(codexToken)
+                .doesNotContain(unquoted);
     }
 
     @Test
