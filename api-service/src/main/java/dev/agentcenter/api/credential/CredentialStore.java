@@ -25,7 +25,11 @@ public class CredentialStore {
     /** What was stored, and whether it was new (a first store) rather than a replacement. */
     record Stored(CredentialStatus status, boolean created) {}
 
-    /** Inserts or replaces the provider's credential; {@code ciphertext} is already sealed. */
+    /**
+     * Inserts or replaces the provider's credential in one statement, so concurrent stores cannot conflict;
+     * {@code ciphertext} is already sealed. {@code xmax = 0} holds only for a freshly inserted row version, which tells
+     * a first store (201) from a replacement (200) without a second query.
+     */
     Stored upsert(CredentialProvider provider, CredentialKind kind, byte[] ciphertext, String hint) {
         return db.sql("""
                         INSERT INTO credentials (provider, kind, ciphertext, hint)
