@@ -1,21 +1,14 @@
 package dev.agentcenter.api.credential;
 
 import dev.agentcenter.api.web.ApiException;
-import dev.agentcenter.api.web.Problems;
 import dev.agentcenter.model.CredentialStatus;
 import dev.agentcenter.model.Page;
 import dev.agentcenter.model.StoreCredentialRequest;
-import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import java.net.URI;
 import java.util.Arrays;
-import java.util.List;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
-import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -23,7 +16,6 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.core.JacksonException;
-import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
@@ -111,25 +103,6 @@ class CredentialController {
     ResponseEntity<Void> delete(@PathVariable String provider) {
         credentials.delete(CredentialProvider.of(provider));
         return ResponseEntity.noContent().build();
-    }
-
-    /**
-     * A body that is not JSON. The API-wide answer quotes the parser, and the parser quotes the unreadable token, which
-     * here is typically an unquoted key ({@code {"apiKey": sk...}}); so this controller answers without it. Spring
-     * matches this local handler on the cause of the unreadable-body error before the global advice; other unreadable
-     * bodies (unknown fields, wrong types, too large) still get the API-wide answers, which quote no values.
-     */
-    @ExceptionHandler(StreamReadException.class)
-    ResponseEntity<ProblemDetail> malformedJson(HttpServletRequest request) {
-        return ResponseEntity.badRequest()
-                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .body(Problems.of(
-                        HttpStatus.BAD_REQUEST,
-                        "malformed_json",
-                        "The request body is not valid JSON (the parser's message is left out: it could quote the"
-                                + " secret)",
-                        List.of(),
-                        request));
     }
 
     /**

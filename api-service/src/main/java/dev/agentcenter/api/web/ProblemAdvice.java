@@ -115,10 +115,15 @@ class ProblemAdvice {
             return invalid(field, expectation(mismatch.getTargetType()), request);
         }
         if (e instanceof StreamReadException) {
+            // Only where, never the parser's message: it quotes the text it choked on, which can be a pasted secret.
+            var location = e.getLocation();
+            String where = location == null || location.getLineNr() < 0
+                    ? ""
+                    : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
             return respond(
                     HttpStatus.BAD_REQUEST,
                     "malformed_json",
-                    "The request body is not valid JSON: " + firstLine(e.getOriginalMessage()),
+                    "The request body is not valid JSON" + where,
                     List.of(),
                     request);
         }
@@ -302,14 +307,6 @@ class ProblemAdvice {
 
     private static String message(FieldError error) {
         return Objects.requireNonNullElse(error.getDefaultMessage(), "is not valid");
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "unreadable";
-        }
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
     }
 
     private static String constraintName(Throwable e) {

@@ -100,6 +100,10 @@ class WorkspaceApiTest extends ApiTestBase {
         long before = count("workspaces");
 
         post("/api/workspaces", "{\"slug\": \"x\", ").expectProblem(400, "malformed_json");
+        Answer unquoted =
+                post("/api/workspaces", "{\"slug\": ghp_pastedSecretValue}").expectProblem(400, "malformed_json");
+        assertThat(unquoted.raw().body()).as("the parser's text is not echoed").doesNotContain("pastedSecret");
+        assertThat(unquoted.body().get("detail").asString()).contains("line 1");
         Answer unknown = post("/api/workspaces", Map.of("slug", unique("u"), "name", "U", "colour", "red"))
                 .expectProblem(400, "validation_failed");
         assertThat(unknown.body().get("errors").get(0).get("field").asString()).isEqualTo("colour");
