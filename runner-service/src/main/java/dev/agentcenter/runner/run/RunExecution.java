@@ -8,6 +8,7 @@ import dev.agentcenter.runner.execution.ChildEnvironment;
 import dev.agentcenter.runner.execution.GitException;
 import dev.agentcenter.runner.execution.GitWorkspace;
 import dev.agentcenter.runner.execution.PermissionPolicy;
+import dev.agentcenter.runner.execution.SecretRedactor;
 import dev.agentcenter.runner.execution.ShellCommand;
 import dev.agentcenter.runner.execution.WorkspaceEscapeException;
 import dev.agentcenter.runner.execution.Workspaces;
