@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * <p>For each registered value it matches the value itself; its base64 encodings (standard and URL-safe alphabets)
  * at all three byte alignments, because a value inside a longer base64 blob encodes differently depending on its
  * offset mod 3 (only the characters determined by the value's own bits are matched, so neighbouring bytes do not
- * matter); its URL encodings ({@code +} and {@code %20} for spaces); and its JSON-escaped forms ({@code \/} or not,
+ * matter); its URL encodings (a space as {@code +} or {@code %20}, {@code ~} kept or {@code %7E}); and its JSON-escaped forms ({@code \/} or not,
  * non-ASCII as {@code \\uXXXX} or not). Values shorter than {@value #MIN_SECRET_LENGTH} characters are not registered:
  * they would turn up in ordinary output and redact everything.
  *
@@ -76,8 +76,12 @@ public final class SecretRedactor {
             forms.add(value);
             addBase64(forms, value.getBytes(StandardCharsets.UTF_8));
             String url = URLEncoder.encode(value, StandardCharsets.UTF_8);
-            forms.add(url);
-            forms.add(url.replace("+", "%20").replace("%7E", "~"));
+            // Java encodes a space as '+' and '~' as %7E; RFC 3986 encoders (JavaScript, Python) use %20 and keep '~'.
+            for (String space : new String[] {"+", "%20"}) {
+                for (String tilde : new String[] {"%7E", "~"}) {
+                    forms.add(url.replace("+", space).replace("%7E", tilde));
+                }
+            }
             forms.add(jsonEscape(value, false, false));
             forms.add(jsonEscape(value, true, false));
             forms.add(jsonEscape(value, false, true));
