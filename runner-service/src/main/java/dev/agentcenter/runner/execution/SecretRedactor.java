@@ -27,8 +27,9 @@ import java.util.regex.Pattern;
  * {@code aws_secret_access_key}, {@code Bearer} tokens and PEM private key blocks. Every shape has a maximum length
  * ({@link #maxMatchLength()}), which is what lets {@link StreamingRedactor} hold back a bounded tail.
  *
- * <p>Matches are found on the original text, all of them (overlapping ones too), and each maximal overlapping run
- * becomes one {@value #MASK}; so the result does not depend on the order of the rules. Thread-safe.
+ * <p>Matches are found on the original text, all of them (overlapping ones too, each candidate start on its own), and
+ * each maximal overlapping run becomes one {@value #MASK}; so the result does not depend on the order of the rules,
+ * and a match depends only on the character before it and at most {@link #maxMatchLength()} after. Thread-safe.
  */
 public final class SecretRedactor {
 
@@ -38,29 +39,34 @@ public final class SecretRedactor {
     /** Values shorter than this are not registered. */
     public static final int MIN_SECRET_LENGTH = 6;
 
+    // Each shape is tried only where one of its anchors occurs (String.indexOf is far faster than letting the regex
+    // engine try every position): anchor text and its offset from the start of a match.
     private static final List<Shape> SHAPES = List.of(
-            new Shape(Pattern.compile("gh[pousr]_[A-Za-z0-9]{20,255}"), 4 + 255, true),
-            new Shape(Pattern.compile("github_pat_[A-Za-z0-9_]{20,255}"), 11 + 255, true),
-            new Shape(Pattern.compile("sk-ant-[A-Za-z0-9_-]{20,255}"), 7 + 255, true),
-            new Shape(Pattern.compile("sk-(?:proj-)?[A-Za-z0-9_-]{20,255}"), 8 + 255, true),
-            new Shape(Pattern.compile("A[KS]IA[0-9A-Z]{16}"), 20, true),
-            // Only the value is masked, so the log still says which setting it was.
+            new Shape(Pattern.compile("gh[pousr]_[A-Za-z0-9]{20,255}"), 4 + 255, true, anchors("gh", 0)),
+            new Shape(Pattern.compile("github_pat_[A-Za-z0-9_]{20,255}"), 11 + 255, true, anchors("github_pat_", 0)),
+            new Shape(Pattern.compile("sk-ant-[A-Za-z0-9_-]{20,255}"), 7 + 255, true, anchors("sk-ant-", 0)),
+            new Shape(Pattern.compile("sk-(?:proj-)?[A-Za-z0-9_-]{20,255}"), 8 + 255, true, anchors("sk-", 0)),
+            new Shape(Pattern.compile("A[KS]IA[0-9A-Z]{16}"), 20, true, anchors("KIA", 1, "SIA", 1)),
+            // Only the value is masked, so the log still says which setting it was. Lower or upper case only.
             new Shape(
                     Pattern.compile("(?i:aws_secret_access_key)[\"']?[ \\t]{0,8}[:=][ \\t]{0,8}[\"']?"
                             + "(?<secret>[A-Za-z0-9/+=]{40})"),
                     21 + 1 + 8 + 1 + 8 + 1 + 40,
-                    false),
+                    false,
+                    anchors("_secret_access_key", 3, "_SECRET_ACCESS_KEY", 3)),
             // 16+ characters so that prose ("a Bearer authentication header") is left alone.
             new Shape(
                     Pattern.compile("(?<![A-Za-z])(?i:bearer)[ \\t]{1,8}(?<secret>[A-Za-z0-9._~+/=-]{16,1024})"),
                     6 + 8 + 1024,
-                    false),
+                    false,
+                    anchors("earer", 1, "EARER", 1)),
             // The whole block up to its END line, or, without one in reach, the base64 body that follows.
             new Shape(
                     Pattern.compile("-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY-----(?:[\\s\\S]{0,6000}?"
                             + "-----END[A-Z0-9 ]{0,40} PRIVATE KEY-----|[A-Za-z0-9+/=\\s:,]{0,6000})"),
                     10 + 40 + 17 + 6000 + 8 + 40 + 17,
-                    false));
+                    false,
+                    anchors("-----BEGIN", 0)));
 
     private final List<String> literals;
     private final int maxMatchLength;
@@ -135,19 +141,23 @@ public final class SecretRedactor {
             }
         }
         for (Shape shape : SHAPES) {
-            Matcher matcher = shape.pattern().matcher(text);
-            int at = from;
-            while (at <= text.length() && matcher.find(at)) {
-                int start = matcher.start();
-                if (shape.standalone() && start > 0 && isWordChar(text.charAt(start - 1))) {
-                    at = start + 1; // "task-…" is not an OpenAI key
-                    continue;
+            Matcher matcher = shape.pattern().matcher(text).useTransparentBounds(true);
+            for (Anchor anchor : shape.anchors()) {
+                int found = text.indexOf(anchor.text(), from + anchor.offset());
+                for (; found >= 0; found = text.indexOf(anchor.text(), found + 1)) {
+                    int start = found - anchor.offset();
+                    if (shape.standalone() && start > 0 && isWordChar(text.charAt(start - 1))) {
+                        continue; // "task-…" is not an OpenAI key
+                    }
+                    matcher.region(start, text.length());
+                    if (!matcher.lookingAt()) {
+                        continue;
+                    }
+                    boolean group = shape.pattern().namedGroups().containsKey("secret");
+                    int maskStart = group ? matcher.start("secret") : start;
+                    int maskEnd = group ? matcher.end("secret") : matcher.end();
+                    matches.add(new Match(start, matcher.end(), maskStart, maskEnd));
                 }
-                boolean group = shape.pattern().namedGroups().containsKey("secret");
-                int maskStart = group ? matcher.start("secret") : start;
-                int maskEnd = group ? matcher.end("secret") : matcher.end();
-                matches.add(new Match(start, matcher.end(), maskStart, maskEnd));
-                at = matcher.end() > start ? matcher.end() : start + 1;
             }
         }
         matches.sort(Comparator.comparingInt(Match::start));
@@ -243,5 +253,15 @@ public final class SecretRedactor {
      * A token shape. {@code standalone}: the match must not continue a word. The named group {@code secret} is masked
      * when the pattern has one, else the whole match.
      */
-    private record Shape(Pattern pattern, int maxLength, boolean standalone) {}
+    private record Shape(Pattern pattern, int maxLength, boolean standalone, List<Anchor> anchors) {}
+
+    private record Anchor(String text, int offset) {}
+
+    private static List<Anchor> anchors(Object... textsAndOffsets) {
+        List<Anchor> anchors = new ArrayList<>();
+        for (int i = 0; i < textsAndOffsets.length; i += 2) {
+            anchors.add(new Anchor((String) textsAndOffsets[i], (Integer) textsAndOffsets[i + 1]));
+        }
+        return List.copyOf(anchors);
+    }
 }
