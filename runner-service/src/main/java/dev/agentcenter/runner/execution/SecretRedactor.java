@@ -18,14 +18,17 @@ import java.util.regex.Pattern;
  * <p>For each registered value it matches the value itself; its base64 encodings (standard and URL-safe alphabets)
  * at all three byte alignments, because a value inside a longer base64 blob encodes differently depending on its
  * offset mod 3 (only the characters determined by the value's own bits are matched, so neighbouring bytes do not
- * matter); its URL encodings (a space as {@code +} or {@code %20}, {@code ~} kept or {@code %7E}); and its JSON-escaped forms ({@code \/} or not,
- * non-ASCII as {@code \\uXXXX} or not). Values shorter than {@value #MIN_SECRET_LENGTH} characters are not registered:
- * they would turn up in ordinary output and redact everything.
+ * matter); its URL encodings (a space as {@code +} or {@code %20}, {@code ~} kept or {@code %7E}, upper-case hex);
+ * and its JSON-escaped forms ({@code \/} or not, non-ASCII as lower-case unicode escapes or not, control characters
+ * as {@code \n}-style or lower-case unicode escapes). Values shorter than {@value #MIN_SECRET_LENGTH}
+ * characters are not registered: they would turn up in ordinary output and redact everything.
  *
  * <p>Token shapes: GitHub ({@code ghp_ gho_ ghu_ ghs_ ghr_ github_pat_}), OpenAI ({@code sk-}, {@code sk-proj-}),
  * Anthropic ({@code sk-ant-}), AWS access key ids ({@code AKIA}/{@code ASIA}), the value after
- * {@code aws_secret_access_key}, {@code Bearer} tokens and PEM private key blocks. Every shape has a maximum length
- * ({@link #maxMatchLength()}), which is what lets {@link StreamingRedactor} hold back a bounded tail.
+ * {@code aws_secret_access_key} (spelled in lower or upper case), {@code Bearer} tokens and PEM private key blocks
+ * (which span lines, so only a stream or a whole text sees a block whole; a single line sees its BEGIN line). Every
+ * shape has a maximum length ({@link #maxMatchLength()}), which lets {@link StreamingRedactor} hold back a bounded
+ * tail.
  *
  * <p>Matches are found on the original text, all of them (overlapping ones too, each candidate start on its own), and
  * each maximal overlapping run becomes one {@value #MASK}; so the result does not depend on the order of the rules,

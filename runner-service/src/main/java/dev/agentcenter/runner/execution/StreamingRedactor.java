@@ -10,7 +10,7 @@ import java.util.List;
  * held back whole. The concatenated output equals {@link SecretRedactor#redact} of the concatenated input.
  *
  * <p>To keep the cost linear it only scans once at least twice the hold-back is pending, so output is delayed by up
- * to that much text (about 14 kB with the private-key rule) until {@link #flush()}. Not thread-safe: one per stream.
+ * to that much text (about 12,000 characters, set by the private-key rule) until {@link #flush()}. Not thread-safe: one per stream.
  */
 public final class StreamingRedactor {
 
