@@ -7,7 +7,9 @@ import dev.agentcenter.runner.RunnerProperties;
 import dev.agentcenter.runner.execution.ChildEnvironment;
 import dev.agentcenter.runner.execution.GitException;
 import dev.agentcenter.runner.execution.GitWorkspace;
+import dev.agentcenter.runner.execution.LineRedactor;
 import dev.agentcenter.runner.execution.PermissionPolicy;
+import dev.agentcenter.runner.execution.SecretRedactor;
 import dev.agentcenter.runner.execution.ShellCommand;
 import dev.agentcenter.runner.execution.WorkspaceEscapeException;
 import dev.agentcenter.runner.execution.Workspaces;
@@ -280,15 +282,15 @@ final class RunExecution {
         try {
             current = ShellCommand.start(
                     spec,
-                    (stream, line) -> journal.log(draft(
+                    redacting((stream, text) -> journal.log(draft(
                             "run.log",
                             "info",
-                            redactor.redact(line),
+                            text,
                             Map.of(
                                     "stream",
                                     stream == ShellCommand.Stream.STDOUT ? "stdout" : "stderr",
                                     "commandIndex",
-                                    index))));
+                                    index)))));
             if (cancelRequested || lost) {
                 stopCurrentCommand();
             }
@@ -497,18 +499,30 @@ final class RunExecution {
         return base + "/" + repository.owner() + "/" + repository.repo() + ".git";
     }
 
+    /** Redacts each stream's lines, holding a bounded tail across the pieces of an over-long line. */
+    private ShellCommand.OutputSink redacting(ShellCommand.OutputSink emit) {
+        LineRedactor stdout = new LineRedactor(redactor);
+        LineRedactor stderr = new LineRedactor(redactor);
+        return (stream, line) -> {
+            String text = (stream == ShellCommand.Stream.STDOUT ? stdout : stderr).line(line);
+            if (text != null) {
+                emit.line(stream, text);
+            }
+        };
+    }
+
     private ShellCommand.OutputSink gitSink(String phase) {
-        return (stream, line) -> journal.log(draft(
+        return redacting((stream, text) -> journal.log(draft(
                 "run.log",
                 "info",
-                redactor.redact(line),
+                text,
                 Map.of(
                         "stream",
                         stream == ShellCommand.Stream.STDOUT ? "stdout" : "stderr",
                         "source",
                         "git",
                         "phase",
-                        phase)));
+                        phase))));
     }
 
     private Draft draft(String type, String level, String message, Map<String, Object> payload) {
