@@ -3,6 +3,10 @@ package dev.agentcenter.runner.run;
 import dev.agentcenter.runner.RunnerProperties;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -19,6 +23,7 @@ class RunnerRegistration implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(RunnerRegistration.class);
     static final Duration HEARTBEAT = Duration.ofSeconds(5);
+    private static final Duration OFFLINE_WRITE_LIMIT = Duration.ofSeconds(3);
 
     private final JdbcClient db;
     private final RunnerProperties runner;
@@ -94,12 +99,22 @@ class RunnerRegistration implements SmartLifecycle {
         if (thread != null) {
             thread.interrupt();
         }
+        // Best effort and bounded: with the database already gone, waiting for a pool connection would hold the
+        // shutdown for the pool's whole timeout. Workers stop choosing a silent runner after its heartbeat ages.
         try {
-            db.sql("UPDATE runners SET status = 'offline', active_runs = 0, updated_at = now() WHERE name = :name")
-                    .param("name", runner.name())
-                    .update();
-        } catch (RuntimeException e) {
-            log.warn("Could not mark runner offline: {}", e.getMessage());
+            CompletableFuture.runAsync(
+                            () -> db.sql("UPDATE runners SET status = 'offline', active_runs = 0, updated_at = now()"
+                                            + " WHERE name = :name")
+                                    .param("name", runner.name())
+                                    .update(),
+                            runnable -> Thread.ofVirtual().start(runnable))
+                    .get(OFFLINE_WRITE_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.warn("Could not mark runner offline within {}", OFFLINE_WRITE_LIMIT);
+        } catch (ExecutionException e) {
+            log.warn("Could not mark runner offline: {}", e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
