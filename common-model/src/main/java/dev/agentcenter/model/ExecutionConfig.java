@@ -15,7 +15,7 @@ import java.util.List;
  * @param prBody body of that pull request
  */
 public record ExecutionConfig(
-        @Valid @Size(max = 100) List<@jakarta.validation.constraints.NotNull @Valid CommandSpec> commands,
+        @Size(max = 100) List<@jakarta.validation.constraints.NotNull @Valid CommandSpec> commands,
         @Valid AgentConfig agent,
         @Size(max = 1024) String workingDirectory,
         String commitMessage,

@@ -14,4 +14,4 @@ import java.util.List;
  */
 public record FollowUpRequest(
         @NotBlank @Size(max = 200_000) String prompt,
-        @Valid @Size(max = 100) List<@NotNull @Valid CommandSpec> commands) {}
+        @Size(max = 100) List<@NotNull @Valid CommandSpec> commands) {}
