@@ -54,11 +54,12 @@ final class GroupProcess implements ShellCommand.Running {
         this.sink = sink;
     }
 
-    static GroupProcess start(ProcessBuilder builder, Duration timeout, Duration timeoutGrace, OutputSink sink)
+    static GroupProcess start(
+            ProcessBuilder builder, Duration timeout, Duration timeoutGrace, int maxLineBytes, OutputSink sink)
             throws IOException {
         GroupProcess running = new GroupProcess(builder.start(), sink);
-        running.stdoutReader = running.reader(running.process.getInputStream(), Stream.STDOUT);
-        running.stderrReader = running.reader(running.process.getErrorStream(), Stream.STDERR);
+        running.stdoutReader = running.reader(running.process.getInputStream(), Stream.STDOUT, maxLineBytes);
+        running.stderrReader = running.reader(running.process.getErrorStream(), Stream.STDERR, maxLineBytes);
         Thread.ofVirtual().name("command-" + running.pid).start(() -> running.supervise(timeout, timeoutGrace));
         return running;
     }
@@ -85,8 +86,8 @@ final class GroupProcess implements ShellCommand.Running {
         }
     }
 
-    private Thread reader(InputStream in, Stream stream) {
-        LineReader lines = new LineReader(ShellCommand.MAX_LINE_BYTES, line -> deliver(stream, line));
+    private Thread reader(InputStream in, Stream stream, int maxLineBytes) {
+        LineReader lines = new LineReader(maxLineBytes, line -> deliver(stream, line));
         return Thread.ofVirtual().name("command-" + pid + "-" + stream).start(() -> {
             try (in) {
                 lines.pump(in);

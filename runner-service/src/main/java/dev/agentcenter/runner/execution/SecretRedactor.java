@@ -71,17 +71,20 @@ public final class SecretRedactor {
                     false,
                     anchors("-----BEGIN", 0)));
 
+    private final List<String> secrets;
     private final List<String> literals;
     private final int maxMatchLength;
 
     /** Redacts these values and their encodings; ignores nulls, blanks and values too short to be secrets. */
     public SecretRedactor(String... secrets) {
+        List<String> registered = new ArrayList<>();
         Set<String> forms = new LinkedHashSet<>();
         for (String secret : secrets) {
             if (secret == null || secret.strip().length() < MIN_SECRET_LENGTH) {
                 continue;
             }
             String value = secret.strip();
+            registered.add(value);
             forms.add(value);
             addBase64(forms, value.getBytes(StandardCharsets.UTF_8));
             String url = URLEncoder.encode(value, StandardCharsets.UTF_8);
@@ -97,6 +100,7 @@ public final class SecretRedactor {
             forms.add(jsonEscape(value, true, true));
         }
         forms.removeIf(form -> form.length() < MIN_SECRET_LENGTH);
+        this.secrets = List.copyOf(registered);
         this.literals = List.copyOf(forms);
         int max = 0;
         for (String literal : literals) {
@@ -106,6 +110,16 @@ public final class SecretRedactor {
             max = Math.max(max, shape.maxLength());
         }
         this.maxMatchLength = max;
+    }
+
+    /**
+     * A redactor for this one's values and {@code more} (e.g. a credential handed to a coding agent during the run).
+     * Redactors already handed out keep redacting only what they were made with.
+     */
+    public SecretRedactor with(String... more) {
+        List<String> all = new ArrayList<>(secrets);
+        all.addAll(java.util.Arrays.asList(more));
+        return new SecretRedactor(all.toArray(String[]::new));
     }
 
     /** Redacts one complete text: a message, a payload, a patch. */

@@ -122,6 +122,53 @@ public final class ShellCommand {
         return startInGroup(argv, spec.cwd(), env, spec.timeout(), timeoutGrace, sink);
     }
 
+    /**
+     * A program started with an argument vector, not through a shell, so no argument is ever interpreted by one (a
+     * coding agent's prompt, for instance).
+     *
+     * @param argv the program and its arguments; the program is looked up on the {@code PATH} of {@code env}
+     * @param cwd the working directory
+     * @param env the complete environment of the process (nothing is inherited)
+     * @param stdin a file to read standard input from; {@code null} for {@code /dev/null}
+     * @param timeout stop the program after this long; {@code null} for no limit
+     * @param maxLineBytes output lines longer than this are delivered in pieces
+     */
+    public record ArgvSpec(
+            List<String> argv, Path cwd, Map<String, String> env, Path stdin, Duration timeout, int maxLineBytes) {
+        public ArgvSpec {
+            Objects.requireNonNull(argv, "argv");
+            Objects.requireNonNull(cwd, "cwd");
+            Objects.requireNonNull(env, "env");
+            if (argv.isEmpty()) {
+                throw new IllegalArgumentException("argv must not be empty");
+            }
+            if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+                throw new IllegalArgumentException("timeout must be positive: " + timeout);
+            }
+            if (maxLineBytes < 1024) {
+                throw new IllegalArgumentException("maxLineBytes must be at least 1024: " + maxLineBytes);
+            }
+            argv = List.copyOf(argv);
+            env = Map.copyOf(env);
+        }
+    }
+
+    /**
+     * Starts a program in its own process group, exactly like a shell command ({@code setsid}, TERM then KILL of the
+     * whole group on cancel or timeout), but from an argument vector.
+     */
+    public static Running start(ArgvSpec spec, OutputSink sink, Duration timeoutGrace) throws IOException {
+        return startInGroup(
+                spec.argv(),
+                spec.cwd(),
+                spec.env(),
+                spec.stdin(),
+                spec.timeout(),
+                timeoutGrace,
+                spec.maxLineBytes(),
+                sink);
+    }
+
     /** Runs {@code argv} (no shell) under {@code setsid}; used for git. */
     static Running startInGroup(
             List<String> argv,
@@ -131,6 +178,19 @@ public final class ShellCommand {
             Duration timeoutGrace,
             OutputSink sink)
             throws IOException {
+        return startInGroup(argv, cwd, env, null, timeout, timeoutGrace, MAX_LINE_BYTES, sink);
+    }
+
+    private static Running startInGroup(
+            List<String> argv,
+            Path cwd,
+            Map<String, String> env,
+            Path stdin,
+            Duration timeout,
+            Duration timeoutGrace,
+            int maxLineBytes,
+            OutputSink sink)
+            throws IOException {
         Objects.requireNonNull(sink, "sink");
         Objects.requireNonNull(timeoutGrace, "timeoutGrace");
         List<String> command = new ArrayList<>(argv.size() + 1);
@@ -138,9 +198,10 @@ public final class ShellCommand {
         command.addAll(argv);
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(cwd.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                .redirectInput(
+                        ProcessBuilder.Redirect.from(stdin == null ? new java.io.File("/dev/null") : stdin.toFile()));
         builder.environment().clear();
         builder.environment().putAll(env);
-        return GroupProcess.start(builder, timeout, timeoutGrace, sink);
+        return GroupProcess.start(builder, timeout, timeoutGrace, maxLineBytes, sink);
     }
 }

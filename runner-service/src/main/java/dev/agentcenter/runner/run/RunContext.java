@@ -10,13 +10,18 @@ import java.util.UUID;
  *
  * @param repository the repository to clone, or {@code null} for a plain workspace
  * @param rootDirectory the project's root directory inside the repository, or {@code null}
+ * @param source why the run exists: {@code api}, {@code follow_up}, {@code retry} or {@code automation}
+ * @param prompt the run's prompt (the API copies the task's into it when the request had none)
+ * @param taskPrompt the task's prompt
  */
 record RunContext(
         UUID runId,
         UUID taskId,
         int attempt,
         UUID leaseToken,
+        String source,
         String prompt,
+        String taskPrompt,
         PermissionMode permissionMode,
         List<String> blockedCommands,
         ExecutionConfig config,

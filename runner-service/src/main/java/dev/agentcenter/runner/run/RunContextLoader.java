@@ -25,7 +25,8 @@ class RunContextLoader {
     /** The run, if it is still active and held under this lease and attempt. */
     Optional<RunContext> load(UUID runId, int attempt, UUID leaseToken) {
         return db.sql("""
-                        SELECT r.id, r.task_id, r.attempt, r.lease_token, r.prompt, r.permission_mode, r.policy,
+                        SELECT r.id, r.task_id, r.attempt, r.lease_token, r.source, r.prompt,
+                               t.prompt AS task_prompt, r.permission_mode, r.policy,
                                r.config, r.base_branch, r.branch_name, p.root_directory,
                                p.default_branch AS project_default_branch, c.owner, c.repo,
                                c.default_branch AS repo_default_branch, c.token_ciphertext
@@ -56,7 +57,9 @@ class RunContextLoader {
                             rs.getObject("task_id", UUID.class),
                             rs.getInt("attempt"),
                             rs.getObject("lease_token", UUID.class),
+                            rs.getString("source"),
                             rs.getString("prompt"),
+                            rs.getString("task_prompt"),
                             PermissionMode.fromWire(rs.getString("permission_mode")),
                             policy.blockedCommands() == null ? List.of() : policy.blockedCommands(),
                             json.readValue(rs.getString("config"), ExecutionConfig.class),

@@ -1,9 +1,14 @@
 package dev.agentcenter.runner.run;
 
+import dev.agentcenter.model.AgentConfig;
 import dev.agentcenter.model.AgentProvider;
 import dev.agentcenter.model.CommandSpec;
 import dev.agentcenter.model.RunDiff;
 import dev.agentcenter.runner.RunnerProperties;
+import dev.agentcenter.runner.agent.AgentException;
+import dev.agentcenter.runner.agent.AgentRequest;
+import dev.agentcenter.runner.agent.AgentRun;
+import dev.agentcenter.runner.agent.Agents;
 import dev.agentcenter.runner.execution.ChildEnvironment;
 import dev.agentcenter.runner.execution.GitException;
 import dev.agentcenter.runner.execution.GitWorkspace;
@@ -57,6 +62,7 @@ final class RunExecution {
     private final DataSource dataSource;
     private final ObjectMapper json;
     private final RepositoryTokens tokens;
+    private final Agents agents;
     private final RunJournal journal;
     private SecretRedactor redactor = new SecretRedactor();
     private String token;
@@ -72,13 +78,15 @@ final class RunExecution {
             ExecutionProperties properties,
             DataSource dataSource,
             ObjectMapper json,
-            RepositoryTokens tokens) {
+            RepositoryTokens tokens,
+            Agents agents) {
         this.context = context;
         this.runner = runner;
         this.properties = properties;
         this.dataSource = dataSource;
         this.json = json;
         this.tokens = tokens;
+        this.agents = agents;
         this.journal = new RunJournal(context.runId(), context.leaseToken(), dataSource, this::onLeaseLost);
     }
 
@@ -211,23 +219,21 @@ final class RunExecution {
     }
 
     private Integer runCommands(Path workspace) {
-        if (context.config().agent() != null
-                && context.config().agent().provider() != null
-                && context.config().agent().provider() != AgentProvider.NONE) {
-            throw new RunFailure(
-                    "agent_unavailable",
-                    "This runner cannot run coding agents ("
-                            + context.config().agent().provider().name().toLowerCase(java.util.Locale.ROOT)
-                            + ") yet: use config.commands.");
-        }
         List<CommandSpec> commands = context.config().commands() == null
                 ? List.of()
                 : context.config().commands();
-        if (commands.isEmpty()) {
+        if (commands.isEmpty() && !hasAgent()) {
             throw new RunFailure("nothing_to_run", "The run has no commands and no agent.");
         }
-        PermissionPolicy policy = PermissionPolicy.of(context.permissionMode(), context.blockedCommands());
         Integer lastExit = null;
+        if (hasAgent()) {
+            // The agent works first; the commands (a test suite, say) then run on what it left.
+            lastExit = runAgent(workspace);
+            if (cancelRequested || lost) {
+                return lastExit;
+            }
+        }
+        PermissionPolicy policy = PermissionPolicy.of(context.permissionMode(), context.blockedCommands());
         for (int index = 0; index < commands.size(); index++) {
             if (cancelRequested || lost) {
                 return lastExit;
@@ -235,6 +241,70 @@ final class RunExecution {
             lastExit = runCommand(workspace, policy, commands.get(index), index, commands.size());
         }
         return lastExit;
+    }
+
+    private boolean hasAgent() {
+        AgentConfig agent = context.config().agent();
+        return agent != null && agent.provider() != null && agent.provider() != AgentProvider.NONE;
+    }
+
+    /**
+     * Runs the coding agent (see {@link Agents}) in the workspace like a command: in its own process group, cancelled
+     * and fenced the same way. Its credential is added to the run's redactor before it starts.
+     */
+    private Integer runAgent(Path workspace) {
+        Path cwd;
+        try {
+            cwd = Workspaces.resolveInside(
+                    workspace, context.rootDirectory(), context.config().workingDirectory());
+        } catch (WorkspaceEscapeException e) {
+            throw new RunFailure("working_directory_invalid", "Agent: " + e.getMessage());
+        }
+        if (!Files.isDirectory(cwd)) {
+            throw new RunFailure(
+                    "working_directory_invalid",
+                    "Agent: the working directory " + workspace.relativize(cwd) + " does not exist in the workspace");
+        }
+        AgentRequest request = new AgentRequest(
+                context.runId(),
+                context.taskId(),
+                context.attempt(),
+                context.source(),
+                context.prompt(),
+                context.taskPrompt(),
+                context.config().agent(),
+                context.permissionMode(),
+                cwd);
+        AgentRun.Result result;
+        ShellCommand.Outcome outcome;
+        try (AgentRun agent = agents.prepare(request)) {
+            redactor = redactor.with(agent.secrets().toArray(String[]::new));
+            try {
+                current = agent.start(redactor, journal::log, properties.cancelGrace());
+                if (cancelRequested || lost) {
+                    stopCurrentCommand();
+                }
+                outcome = current.await();
+            } catch (IOException e) {
+                throw new RunFailure(
+                        "agent_not_started",
+                        agent.label() + " could not be started: " + redactor.redact(e.getMessage()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RunFailure("runner_interrupted", agent.label() + " was interrupted");
+            } finally {
+                current = null;
+            }
+            result = agent.finish(outcome);
+        } catch (AgentException e) {
+            throw new RunFailure(e.code(), e.getMessage());
+        }
+        if (!result.ok() && !outcome.cancelled()) {
+            throw outcome.exitCode() != 0
+                    ? new CommandFailure(result.code(), result.message(), outcome.exitCode())
+                    : new RunFailure(result.code(), result.message());
+        }
+        return outcome.exitCode();
     }
 
     private int runCommand(Path workspace, PermissionPolicy policy, CommandSpec command, int index, int total) {
@@ -487,7 +557,12 @@ final class RunExecution {
         int commands = context.config().commands() == null
                 ? 0
                 : context.config().commands().size();
-        return "Running " + commands + " command" + (commands == 1 ? "" : "s");
+        String work = "Running " + commands + " command" + (commands == 1 ? "" : "s");
+        if (!hasAgent()) {
+            return work;
+        }
+        String agent = context.config().agent().provider() == AgentProvider.CODEX ? "Codex" : "Claude Code";
+        return commands == 0 ? "Running " + agent : "Running " + agent + ", then " + work.substring(8);
     }
 
     private String cancelMessage() {

@@ -1,6 +1,7 @@
 package dev.agentcenter.runner.run;
 
 import dev.agentcenter.runner.RunnerProperties;
+import dev.agentcenter.runner.agent.Agents;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -39,6 +40,7 @@ class RunSupervisor implements SmartLifecycle {
     private final DataSource dataSource;
     private final ObjectMapper json;
     private final RepositoryTokens tokens;
+    private final Agents agents;
     private final JdbcClient db;
     private volatile boolean accepting;
 
@@ -49,6 +51,7 @@ class RunSupervisor implements SmartLifecycle {
             DataSource dataSource,
             ObjectMapper json,
             RepositoryTokens tokens,
+            Agents agents,
             JdbcClient db) {
         this.loader = loader;
         this.runner = runner;
@@ -56,6 +59,7 @@ class RunSupervisor implements SmartLifecycle {
         this.dataSource = dataSource;
         this.json = json;
         this.tokens = tokens;
+        this.agents = agents;
         this.db = db;
     }
 
@@ -77,7 +81,7 @@ class RunSupervisor implements SmartLifecycle {
         if (context.isEmpty()) {
             return Acceptance.NOT_DISPATCHABLE;
         }
-        RunExecution execution = new RunExecution(context.get(), runner, properties, dataSource, json, tokens);
+        RunExecution execution = new RunExecution(context.get(), runner, properties, dataSource, json, tokens, agents);
         active.put(runId, execution);
         Thread.ofVirtual().name("run-" + runId).start(() -> {
             try {

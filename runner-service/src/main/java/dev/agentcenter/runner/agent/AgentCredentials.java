@@ -1,0 +1,166 @@
+package dev.agentcenter.runner.agent;
+
+import dev.agentcenter.runner.run.ExecutionProperties;
+import dev.agentcenter.support.SecretCipher;
+import java.sql.Types;
+import java.util.Arrays;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/**
+ * The provider credential an agent runs with: the one stored through {@code POST /api/credentials/{provider}},
+ * decrypted here with the runner's {@code CREDENTIAL_ENCRYPTION_KEY}, else the runner's own environment key.
+ *
+ * <p>The API seals credentials into the {@code credentials} table with AES-GCM (purpose
+ * {@code credential:<provider>}) and never hands them out; the runner reads the sealed row over its authenticated
+ * database connection and opens it with the key it shares with the API. So a secret never crosses the network in
+ * clear, and there is no HTTP route that returns one (the original's unauthenticated {@code /internal/credentials/*}
+ * did).
+ */
+@Component
+class AgentCredentials {
+
+    private static final Logger log = LoggerFactory.getLogger(AgentCredentials.class);
+
+    /** What an agent authenticates with. */
+    sealed interface Credential {
+        /** Where it came from, for the run's events: {@code stored} or {@code runner_environment}. */
+        String source();
+    }
+
+    /** An API key, given to the agent process in its environment. */
+    record ApiKey(String value, String source) implements Credential {
+        @Override
+        public String toString() {
+            return "ApiKey[" + source + "]";
+        }
+    }
+
+    /**
+     * The contents of a Codex {@code auth.json} (ChatGPT sign-in), written into the agent's {@code CODEX_HOME}.
+     *
+     * @param sealed the stored ciphertext, so that refreshed tokens are written back only over this same version
+     */
+    record CodexAuthJson(String json, byte[] sealed) implements Credential {
+        @Override
+        public String source() {
+            return "stored";
+        }
+
+        @Override
+        public String toString() {
+            return "CodexAuthJson[stored]";
+        }
+    }
+
+    private final JdbcClient db;
+    private final ExecutionProperties execution;
+    private final AgentProperties agents;
+
+    AgentCredentials(JdbcClient db, ExecutionProperties execution, AgentProperties agents) {
+        this.db = db;
+        this.execution = execution;
+        this.agents = agents;
+    }
+
+    /**
+     * The credential for a provider's agent.
+     *
+     * @param provider {@code openai} (Codex) or {@code anthropic} (Claude Code)
+     * @throws AgentException {@code agent_credentials_missing} when there is none, {@code credentials_unavailable}
+     *     when the stored one cannot be opened
+     */
+    Credential resolve(String provider) {
+        Optional<Sealed> stored = db.sql("SELECT kind, ciphertext FROM credentials WHERE provider = :provider")
+                .param("provider", provider)
+                .query((rs, row) -> new Sealed(rs.getString("kind"), rs.getBytes("ciphertext")))
+                .optional();
+        if (stored.isPresent()) {
+            String plain = open(provider, stored.get().ciphertext());
+            return stored.get().kind().equals("codex_auth_json")
+                    ? new CodexAuthJson(plain, stored.get().ciphertext())
+                    : new ApiKey(plain, "stored");
+        }
+        String fallback = provider.equals("openai") ? agents.openaiApiKey() : agents.anthropicApiKey();
+        if (fallback != null) {
+            return new ApiKey(fallback, "runner_environment");
+        }
+        throw new AgentException("agent_credentials_missing", missingMessage(provider));
+    }
+
+    /**
+     * Stores an {@code auth.json} that Codex rewrote during the run (it refreshes its tokens, and the old refresh
+     * token stops working), unless the stored credential changed meanwhile. The original threw refreshed tokens
+     * away, so a stored ChatGPT sign-in silently died after its first refresh.
+     */
+    void storeRefreshedCodexAuth(CodexAuthJson used, String refreshed) {
+        if (execution.credentialEncryptionKey() == null || refreshed.equals(used.json())) {
+            return;
+        }
+        byte[] sealed = SecretCipher.fromConfiguredKey(execution.credentialEncryptionKey())
+                .encrypt(refreshed, purpose("openai"));
+        int updated = db.sql("""
+                        UPDATE credentials SET ciphertext = :sealed, updated_at = now()
+                         WHERE provider = 'openai' AND kind = 'codex_auth_json' AND ciphertext = :previous""")
+                .param("sealed", sealed, Types.BINARY)
+                .param("previous", used.sealed(), Types.BINARY)
+                .update();
+        if (updated == 1) {
+            log.info("Stored the Codex auth.json refreshed during a run");
+        }
+    }
+
+    private String open(String provider, byte[] ciphertext) {
+        if (execution.credentialEncryptionKey() == null) {
+            throw new AgentException(
+                    "credentials_unavailable",
+                    "The " + provider + " credential is stored encrypted but this runner has no"
+                            + " CREDENTIAL_ENCRYPTION_KEY: give the runner the same key as the API.");
+        }
+        try {
+            return SecretCipher.fromConfiguredKey(execution.credentialEncryptionKey())
+                    .decrypt(ciphertext, purpose(provider));
+        } catch (IllegalArgumentException e) {
+            throw new AgentException(
+                    "credentials_unavailable",
+                    "The stored " + provider + " credential cannot be decrypted with this runner's"
+                            + " CREDENTIAL_ENCRYPTION_KEY: give the runner the same key as the API, or store the"
+                            + " credential again (POST /api/credentials/" + provider + ").");
+        }
+    }
+
+    /** The associated-data purpose the API seals a provider's credential with ({@code CredentialStore.purpose}). */
+    static String purpose(String provider) {
+        return "credential:" + provider;
+    }
+
+    private static String missingMessage(String provider) {
+        if (provider.equals("openai")) {
+            return "No OpenAI credential for Codex: store one with POST /api/credentials/openai"
+                    + " {\"apiKey\": \"sk-…\"} (or {\"codexAuthJson\": <contents of ~/.codex/auth.json>}),"
+                    + " or set OPENAI_API_KEY in the runner's environment.";
+        }
+        return "No Anthropic credential for Claude Code: store one with POST /api/credentials/anthropic"
+                + " {\"apiKey\": \"sk-ant-…\"}, or set ANTHROPIC_API_KEY in the runner's environment.";
+    }
+
+    private record Sealed(String kind, byte[] ciphertext) {
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Sealed that && kind.equals(that.kind) && Arrays.equals(ciphertext, that.ciphertext);
+        }
+
+        @Override
+        public int hashCode() {
+            return kind.hashCode() * 31 + Arrays.hashCode(ciphertext);
+        }
+
+        @Override
+        public String toString() {
+            return "Sealed[" + kind + "]";
+        }
+    }
+}

@@ -1,0 +1,269 @@
+package dev.agentcenter.runner.agent;
+
+import static dev.agentcenter.runner.agent.AgentEvent.clip;
+import static dev.agentcenter.runner.agent.AgentEvent.clipStrings;
+import static dev.agentcenter.runner.agent.AgentEvent.firstLine;
+import static dev.agentcenter.runner.agent.AgentEvent.number;
+import static dev.agentcenter.runner.agent.AgentEvent.payload;
+import static dev.agentcenter.runner.agent.AgentEvent.text;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+
+/**
+ * The events of {@code codex exec --json}: JSON Lines of {@code thread.started}, {@code turn.started},
+ * {@code item.started} / {@code item.updated} / {@code item.completed} (items {@code agent_message},
+ * {@code reasoning}, {@code command_execution}, {@code file_change}, {@code mcp_tool_call}, {@code web_search},
+ * {@code todo_list}, {@code error}), {@code turn.completed} with {@code usage}, {@code turn.failed} and
+ * {@code error}, as defined in {@code codex-rs/exec/src/exec_events.rs} of openai/codex.
+ *
+ * <p>Codex prints an assistant message whole, as {@code item.completed}: there is nothing to stream before it. Should
+ * a version print {@code item.updated} for an {@code agent_message} (its text so far), the new part becomes an
+ * {@code agent.message.delta}.
+ */
+final class CodexStream implements AgentStream {
+
+    static final String PROVIDER = "codex";
+
+    private final String model;
+    private final boolean resumed;
+    private String sessionId;
+    private String failure;
+    private final Set<String> errorsReported = new HashSet<>();
+    private final Map<String, String> messageSoFar = new HashMap<>();
+    private final Map<String, String[]> openCalls = new HashMap<>();
+
+    CodexStream(String model, boolean resumed) {
+        this.model = model;
+        this.resumed = resumed;
+    }
+
+    @Override
+    public String sessionId() {
+        return sessionId;
+    }
+
+    @Override
+    public String failure() {
+        return failure;
+    }
+
+    @Override
+    public List<AgentEvent> accept(JsonNode message) {
+        List<AgentEvent> events = new ArrayList<>();
+        String type = text(message, "type");
+        if (type == null) {
+            return events;
+        }
+        switch (type) {
+            case "thread.started" -> {
+                String thread = text(message, "thread_id");
+                if (thread != null && sessionId == null) {
+                    sessionId = thread;
+                    events.add(AgentEvent.info(
+                            "agent.session.started",
+                            (resumed ? "Codex resumed session " : "Codex session ") + thread,
+                            payload(PROVIDER, "sessionId", thread, "model", model, "resumed", resumed)));
+                }
+            }
+            case "turn.completed" -> {
+                JsonNode usage = message.get("usage");
+                if (usage != null && usage.isObject()) {
+                    Long input = number(usage, "input_tokens");
+                    Long output = number(usage, "output_tokens");
+                    Long cached = number(usage, "cached_input_tokens");
+                    events.add(AgentEvent.info(
+                            "agent.usage",
+                            "Tokens: " + (input == null ? 0 : input) + " in (" + (cached == null ? 0 : cached)
+                                    + " cached), " + (output == null ? 0 : output) + " out",
+                            payload(
+                                    PROVIDER,
+                                    "inputTokens",
+                                    input == null ? 0L : input,
+                                    "outputTokens",
+                                    output == null ? 0L : output,
+                                    "cachedInputTokens",
+                                    cached)));
+                }
+            }
+            case "turn.failed" -> fatal(events, text(message.path("error"), "message"), "turn.failed");
+            case "error" -> fatal(events, text(message, "message"), "error");
+            case "item.started", "item.updated", "item.completed" -> {
+                JsonNode item = message.get("item");
+                if (item != null && item.isObject()) {
+                    item(events, type.substring("item.".length()), item);
+                }
+            }
+            default -> {
+                // turn.started, request_user_input, item.plan.delta, …: nothing to show
+            }
+        }
+        return events;
+    }
+
+    private void fatal(List<AgentEvent> events, String text, String source) {
+        String message = text == null || text.isBlank() ? "Codex reported an error (" + source + ")" : text;
+        if (failure == null) {
+            failure = message;
+        }
+        // Codex often reports one failure twice (an error event, then turn.failed): show it once.
+        if (errorsReported.add(message)) {
+            events.add(new AgentEvent("agent.error", "error", message, payload(PROVIDER, "message", message)));
+        }
+    }
+
+    private void item(List<AgentEvent> events, String phase, JsonNode item) {
+        String id = text(item, "id");
+        String kind = text(item, "type");
+        if (kind == null) {
+            return;
+        }
+        boolean completed = phase.equals("completed");
+        switch (kind) {
+            case "agent_message" -> agentMessage(events, phase, id, text(item, "text"));
+            case "reasoning" -> {
+                String text = text(item, "text");
+                if (completed && text != null && !text.isBlank()) {
+                    events.add(AgentEvent.info(
+                            "agent.reasoning",
+                            firstLine(text),
+                            payload(PROVIDER, "itemId", id, "text", clip(text, AgentEvent.MAX_TEXT))));
+                }
+            }
+            case "command_execution" -> {
+                String command = text(item, "command");
+                call(events, id, "command", firstLine(command), payload(PROVIDER, "command", command));
+                if (completed) {
+                    Long exitCode = number(item, "exit_code");
+                    String status = text(item, "status");
+                    boolean ok = "completed".equals(status) && exitCode != null && exitCode == 0;
+                    String output = text(item, "aggregated_output");
+                    if ("declined".equals(status) && (output == null || output.isEmpty())) {
+                        output = "The command was declined.";
+                    }
+                    result(events, id, ok, exitCode, output);
+                }
+            }
+            case "file_change" -> {
+                JsonNode changes = item.path("changes");
+                List<String> described = new ArrayList<>();
+                ArrayNode input = AgentEvent.NODES.arrayNode();
+                for (JsonNode change : changes.values()) {
+                    String path = text(change, "path");
+                    String changeKind = text(change, "kind");
+                    described.add((changeKind == null ? "change" : changeKind) + " " + path);
+                    input.addObject().put("path", path).put("kind", changeKind);
+                }
+                String title = described.isEmpty() ? "File changes" : String.join(", ", described);
+                call(
+                        events,
+                        id,
+                        "file_change",
+                        firstLine(title),
+                        AgentEvent.NODES.objectNode().set("changes", input));
+                if (completed || !"in_progress".equals(text(item, "status"))) {
+                    result(events, id, "completed".equals(text(item, "status")), null, null);
+                }
+            }
+            case "mcp_tool_call" -> {
+                String tool = "mcp:" + text(item, "server") + "/" + text(item, "tool");
+                JsonNode arguments = item.get("arguments");
+                call(
+                        events,
+                        id,
+                        tool,
+                        tool,
+                        arguments == null ? null : clipStrings(arguments, AgentEvent.MAX_INPUT_STRING));
+                if (completed) {
+                    JsonNode error = item.get("error");
+                    boolean ok = "completed".equals(text(item, "status")) && (error == null || error.isNull());
+                    String output = ok
+                            ? (item.path("result").isMissingNode()
+                                    ? null
+                                    : item.path("result").path("content").toString())
+                            : text(error, "message");
+                    result(events, id, ok, null, output);
+                }
+            }
+            case "web_search" -> {
+                String query = text(item, "query");
+                call(events, id, "web_search", firstLine(query), payload(PROVIDER, "query", query));
+                if (completed) {
+                    result(events, id, true, null, null);
+                }
+            }
+            case "error" -> {
+                String text = text(item, "message");
+                if (completed && text != null) {
+                    // A non-fatal problem Codex reports and carries on after (a deprecation, a retried call).
+                    events.add(new AgentEvent(
+                            "agent.error", "warn", text, payload(PROVIDER, "message", text, "fatal", false)));
+                }
+            }
+            default -> {
+                // todo_list, collab_tool_call, plan, …: not shown
+            }
+        }
+    }
+
+    private void agentMessage(List<AgentEvent> events, String phase, String id, String text) {
+        if (text == null) {
+            return;
+        }
+        String key = id == null ? "" : id;
+        if (phase.equals("completed")) {
+            messageSoFar.remove(key);
+            String full = clip(text, AgentEvent.MAX_TEXT);
+            events.add(AgentEvent.info("agent.message", full, payload(PROVIDER, "itemId", id, "text", full)));
+            return;
+        }
+        String before = messageSoFar.getOrDefault(key, "");
+        if (text.length() > before.length() && text.startsWith(before)) {
+            String delta = text.substring(before.length());
+            events.add(AgentEvent.info("agent.message.delta", delta, payload(PROVIDER, "itemId", id, "text", delta)));
+        }
+        messageSoFar.put(key, text);
+    }
+
+    /** A tool call event, once per item (items that only ever complete get theirs just before the result). */
+    private void call(List<AgentEvent> events, String id, String tool, String title, JsonNode input) {
+        String key = id == null ? "" : id;
+        if (openCalls.containsKey(key)) {
+            return;
+        }
+        openCalls.put(key, new String[] {tool, title});
+        events.add(AgentEvent.info(
+                "agent.tool_call",
+                title,
+                payload(PROVIDER, "callId", id, "tool", tool, "title", title, "input", input)));
+    }
+
+    private void result(List<AgentEvent> events, String id, boolean ok, Long exitCode, String output) {
+        String[] call = openCalls.remove(id == null ? "" : id);
+        String tool = call == null ? "tool" : call[0];
+        String title = call == null ? tool : call[1];
+        String summary = title + (exitCode != null ? " (exit " + exitCode + ")" : ok ? " (ok)" : " (error)");
+        events.add(new AgentEvent(
+                "agent.tool_result",
+                ok ? "info" : "warn",
+                summary,
+                payload(
+                        PROVIDER,
+                        "callId",
+                        id,
+                        "tool",
+                        tool,
+                        "status",
+                        ok ? "ok" : "error",
+                        "exitCode",
+                        exitCode,
+                        "output",
+                        output == null || output.isEmpty() ? null : clip(output, AgentEvent.MAX_OUTPUT))));
+    }
+}
