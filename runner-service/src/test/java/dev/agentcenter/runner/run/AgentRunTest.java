@@ -1,0 +1,691 @@
+package dev.agentcenter.runner.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.agentcenter.support.SecretCipher;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Types;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Runs with {@code config.agent}: the runner starts fake Codex and Claude Code CLIs (bash scripts printing recorded
+ * streams of the real formats, see {@code src/test/resources/fake-agents/README.md}) exactly as it would start the
+ * real ones, and the tests check the command lines, the credential hand-over and the {@code agent.*} events.
+ */
+class AgentRunTest extends RunnerFixture {
+
+    static final Path FAKES = copyFakeAgents();
+    static final String RUNNER_ANTHROPIC_KEY = "sk-ant-runner-fallback-0123456789abcdefghij";
+
+    @DynamicPropertySource
+    static void agentSettings(DynamicPropertyRegistry registry) {
+        registry.add(
+                "agent-center.agents.codex-path", () -> FAKES.resolve("codex").toString());
+        registry.add(
+                "agent-center.agents.claude-path", () -> FAKES.resolve("claude").toString());
+        registry.add("agent-center.agents.timeout", () -> "10s");
+        // The runner's own keys: none for OpenAI (so a missing credential can be tested), one for Anthropic.
+        registry.add("agent-center.agents.openai-api-key", () -> "");
+        registry.add("agent-center.agents.anthropic-api-key", () -> RUNNER_ANTHROPIC_KEY);
+    }
+
+    @BeforeEach
+    void noStoredCredentials() {
+        db.sql("DELETE FROM credentials").update();
+    }
+
+    @Test
+    void codexRunsWithItsFlagsAndStoredKeyThenTheCommandsRunWithoutIt() {
+        String key = "sk-proj-" + "codexkeyABCDEFGHIJKLMNOPQRSTUV0123456789";
+        storeCredential("openai", "api_key", key);
+        UUID task = newTask(null);
+        String token = unique();
+        Handle run = queueAgent(
+                task,
+                "api",
+                "Add a greeting scenario=basic " + token,
+                agent("codex", "gpt-test"),
+                List.of("cat hello.txt", "env"),
+                "safe");
+
+        execute(run);
+        awaitStatus(run, "completed");
+
+        Map<String, List<String>> call = call("codex", token);
+        Path workspace = ROOT.resolve("workspaces").resolve(task.toString()).toAbsolutePath();
+        Path codexHome =
+                ROOT.resolve("workspaces/.agent-state").resolve(task.toString()).resolve("codex");
+        assertThat(call.get("arg"))
+                .containsExactly(
+                        "exec",
+                        "--json",
+                        "--skip-git-repo-check",
+                        "--model=gpt-test",
+                        "--sandbox",
+                        "workspace-write",
+                        "-");
+        assertThat(call.get("cwd")).containsExactly(workspace.toString());
+        assertThat(call.get("prompt").getFirst()).startsWith("Add a greeting");
+        assertThat(call.get("OPENAI_API_KEY")).containsExactly(key);
+        assertThat(call.get("CODEX_API_KEY")).containsExactly(key);
+        assertThat(call.get("CODEX_HOME"))
+                .containsExactly(codexHome.toAbsolutePath().toString());
+        assertThat(call.get("auth.json")).containsExactly("<none>");
+        assertThat(call.get("GITHUB_TOKEN")).containsExactly("<unset>");
+        assertThat(codexHome).isDirectory();
+        assertThat(PosixFilePermissions.toString(permissions(codexHome))).isEqualTo("rwx------");
+
+        List<JsonNode> events = events(run);
+        assertThat(agentTypes(events))
+                .containsExactly(
+                        "agent.started",
+                        "agent.session.started",
+                        "agent.reasoning",
+                        "agent.tool_call",
+                        "agent.tool_result",
+                        "agent.tool_call",
+                        "agent.tool_result",
+                        "agent.tool_call",
+                        "agent.tool_result",
+                        "agent.message",
+                        "agent.usage",
+                        "agent.finished");
+        JsonNode session = first(events, "agent.session.started").get("payload");
+        assertThat(session.get("provider").asString()).isEqualTo("codex");
+        assertThat(session.get("sessionId").asString()).matches("[0-9a-f-]{36}");
+        assertThat(session.get("model").asString()).isEqualTo("gpt-test");
+        assertThat(session.get("resumed").asBoolean()).isFalse();
+
+        List<JsonNode> calls = all(events, "agent.tool_call");
+        assertThat(calls.getFirst().get("payload").get("tool").asString()).isEqualTo("command");
+        assertThat(calls.getFirst().get("payload").get("title").asString()).isEqualTo("bash -lc ls");
+        assertThat(calls.getFirst().get("payload").get("callId").asString()).isEqualTo("item_1");
+        assertThat(calls.get(2).get("payload").get("tool").asString()).isEqualTo("file_change");
+        assertThat(calls.get(2).get("payload").get("title").asString()).isEqualTo("add hello.txt");
+        List<JsonNode> results = all(events, "agent.tool_result");
+        assertThat(results.get(0).get("payload").toString())
+                .contains("\"status\":\"ok\"")
+                .contains("\"exitCode\":0")
+                .contains("\"output\":\"README.md\\n\"");
+        assertThat(results.get(1).get("payload").get("status").asString()).isEqualTo("error");
+        assertThat(results.get(1).get("payload").get("exitCode").asInt()).isEqualTo(1);
+        assertThat(results.get(2).get("payload").get("callId").asString()).isEqualTo("item_3");
+        JsonNode message = first(events, "agent.message");
+        assertThat(message.get("message").asString()).isEqualTo("I added hello.txt with a greeting.");
+        assertThat(message.get("payload").get("text").asString()).isEqualTo("I added hello.txt with a greeting.");
+        assertThat(message.get("payload").get("itemId").asString()).isEqualTo("item_4");
+        JsonNode usage = first(events, "agent.usage").get("payload");
+        assertThat(usage.get("inputTokens").asLong()).isEqualTo(24763);
+        assertThat(usage.get("outputTokens").asLong()).isEqualTo(122);
+        assertThat(usage.get("cachedInputTokens").asLong()).isEqualTo(24448);
+        assertThat(usage.has("costUsd")).isFalse();
+
+        // The agent's stderr is kept as output, marked as the agent's.
+        JsonNode stderr = events.stream()
+                .filter(e ->
+                        "Reading prompt from stdin...".equals(e.get("message").asString()))
+                .findFirst()
+                .orElseThrow();
+        assertThat(stderr.get("event_type").asString()).isEqualTo("run.log");
+        assertThat(stderr.get("payload").get("stream").asString()).isEqualTo("stderr");
+        assertThat(stderr.get("payload").get("source").asString()).isEqualTo("agent");
+
+        // The commands ran after the agent, on its work, and without its credential.
+        assertThat(types(events).indexOf("agent.finished"))
+                .isLessThan(types(events).indexOf("run.command.started"));
+        List<String> lines = logLines(run);
+        assertThat(lines).contains("hello from codex");
+        assertThat(lines)
+                .noneMatch(line -> line.startsWith("OPENAI_API_KEY=")
+                        || line.startsWith("CODEX_API_KEY=")
+                        || line.startsWith("CODEX_HOME=")
+                        || line.contains(key));
+        assertThat(db.sql("SELECT files::text FROM run_diffs WHERE run_id = :id")
+                        .param("id", run.runId())
+                        .query(String.class)
+                        .single())
+                .contains("hello.txt");
+        assertThat(column(run, "error_code")).isNull();
+    }
+
+    @Test
+    void aFollowUpResumesTheCodexSessionAndARetryStartsAFreshOne() {
+        storeCredential("openai", "api_key", "sk-" + "followupkey0123456789ABCDEFGH");
+        UUID task = newTask(null);
+        String first = unique();
+        Handle run = queueAgent(task, "api", "Start scenario=basic " + first, agent("codex", null), List.of(), "safe");
+        execute(run);
+        awaitStatus(run, "completed");
+        String session = first(events(run), "agent.session.started")
+                .get("payload")
+                .get("sessionId")
+                .asString();
+
+        String second = unique();
+        Handle followUp = queueAgent(
+                task, "follow_up", "Now polish it scenario=basic " + second, agent("codex", null), List.of(), "yolo");
+        execute(followUp);
+        awaitStatus(followUp, "completed");
+
+        Map<String, List<String>> call = call("codex", second);
+        assertThat(call.get("arg"))
+                .containsExactly(
+                        "exec",
+                        "--json",
+                        "--skip-git-repo-check",
+                        "--dangerously-bypass-approvals-and-sandbox",
+                        "resume",
+                        session,
+                        "-");
+        assertThat(call.get("prompt").getFirst()).startsWith("Now polish it");
+        List<JsonNode> events = events(followUp);
+        JsonNode started = first(events, "agent.started").get("payload");
+        assertThat(started.get("resumeSessionId").asString()).isEqualTo(session);
+        assertThat(started.get("promptSource").asString()).isEqualTo("follow_up");
+        JsonNode resumed = first(events, "agent.session.started").get("payload");
+        assertThat(resumed.get("sessionId").asString()).isEqualTo(session);
+        assertThat(resumed.get("resumed").asBoolean()).isTrue();
+
+        String third = unique();
+        Handle retry =
+                queueAgent(task, "retry", "Again scenario=basic " + third, agent("codex", null), List.of(), "safe");
+        execute(retry);
+        awaitStatus(retry, "completed");
+        assertThat(call("codex", third).get("arg")).doesNotContain("resume");
+    }
+
+    @Test
+    void claudeStreamsTheReplyWhileItIsWrittenAndResumesOnAFollowUp() throws IOException {
+        String key = "sk-ant-" + "storedclaudekey0123456789abcdefghij";
+        storeCredential("anthropic", "api_key", key);
+        UUID task = newTask(null);
+        String token = unique();
+        Path gate = FAKES.resolve("gate-" + token);
+        Handle run = queueAgent(
+                task,
+                "api",
+                "Write a greeting scenario=basic gate=" + gate + " " + token,
+                agent("claude", "claude-test"),
+                List.of(),
+                "safe");
+
+        execute(run);
+        // The fake holds back the rest of its stream until the gate exists: the first delta is stored while the
+        // agent is still writing.
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> agentTypes(events(run)).contains("agent.message.delta"));
+        assertThat(column(run, "status")).isEqualTo("running");
+        assertThat(all(events(run), "agent.message.delta"))
+                .extracting(e -> e.get("message").asString())
+                .containsExactly("I'll create");
+        Files.createFile(gate);
+        awaitStatus(run, "completed");
+
+        Map<String, List<String>> call = call("claude", token);
+        assertThat(call.get("arg"))
+                .containsExactly(
+                        "-p",
+                        "--output-format",
+                        "stream-json",
+                        "--verbose",
+                        "--include-partial-messages",
+                        "--model=claude-test",
+                        "--permission-mode",
+                        "acceptEdits");
+        assertThat(call.get("ANTHROPIC_API_KEY")).containsExactly(key);
+        assertThat(call.get("CLAUDE_CONFIG_DIR"))
+                .containsExactly(ROOT.resolve("workspaces/.agent-state")
+                        .resolve(task.toString())
+                        .resolve("claude")
+                        .toAbsolutePath()
+                        .toString());
+
+        List<JsonNode> events = events(run);
+        assertThat(agentTypes(events))
+                .containsExactly(
+                        "agent.started",
+                        "agent.session.started",
+                        "agent.message.delta",
+                        "agent.message.delta",
+                        "agent.message.delta",
+                        "agent.message",
+                        "agent.tool_call",
+                        "agent.tool_result",
+                        "agent.tool_call",
+                        "agent.tool_result",
+                        "agent.message.delta",
+                        "agent.message.delta",
+                        "agent.message.delta",
+                        "agent.message",
+                        "agent.usage",
+                        "agent.finished");
+        List<JsonNode> messages = all(events, "agent.message");
+        for (JsonNode message : messages) {
+            String item = message.get("payload").get("itemId").asString();
+            String streamed = all(events, "agent.message.delta").stream()
+                    .filter(d -> d.get("payload").get("itemId").asString().equals(item))
+                    .map(d -> d.get("payload").get("text").asString())
+                    .reduce("", String::concat);
+            assertThat(streamed)
+                    .as("deltas of %s, in order", item)
+                    .isEqualTo(message.get("message").asString());
+        }
+        assertThat(messages)
+                .extracting(m -> m.get("message").asString())
+                .containsExactly("I'll create hello.txt with a greeting.", "Done: hello.txt now greets you.");
+        JsonNode write = all(events, "agent.tool_call").getFirst().get("payload");
+        assertThat(write.get("tool").asString()).isEqualTo("Write");
+        assertThat(write.get("title").asString()).isEqualTo("/workspace/hello.txt");
+        assertThat(write.get("input").get("content").asString()).isEqualTo("hello from claude\n");
+        JsonNode bash = all(events, "agent.tool_result").get(1).get("payload");
+        assertThat(bash.get("tool").asString()).isEqualTo("Bash");
+        assertThat(bash.get("status").asString()).isEqualTo("ok");
+        assertThat(bash.get("output").asString()).isEqualTo("hello from claude");
+        JsonNode usage = first(events, "agent.usage").get("payload");
+        assertThat(usage.get("costUsd").asDouble()).isEqualTo(0.0214);
+        assertThat(usage.get("inputTokens").asLong()).isEqualTo(12);
+        assertThat(usage.get("outputTokens").asLong()).isEqualTo(173);
+        assertThat(usage.get("cachedInputTokens").asLong()).isEqualTo(39320);
+        JsonNode debug = events.stream()
+                .filter(e -> e.get("message").asString().startsWith("[SandboxDebug]"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(debug.get("event_type").asString()).isEqualTo("run.log");
+        assertThat(debug.get("payload").get("stream").asString()).isEqualTo("stdout");
+        String session = first(events, "agent.session.started")
+                .get("payload")
+                .get("sessionId")
+                .asString();
+
+        String next = unique();
+        Handle followUp = queueAgent(task, "follow_up", "And now? " + next, agent("claude", null), List.of(), "yolo");
+        execute(followUp);
+        awaitStatus(followUp, "completed");
+        assertThat(call("claude", next).get("arg"))
+                .containsExactly(
+                        "-p",
+                        "--output-format",
+                        "stream-json",
+                        "--verbose",
+                        "--include-partial-messages",
+                        "--permission-mode",
+                        "bypassPermissions",
+                        "--resume=" + session);
+    }
+
+    @Test
+    void secretsTheAgentPrintsAreRedactedEverywhere() {
+        String key = "sk-" + "leakykeyABCDEFGHIJKLMNOPQRSTUVWXYZ0123";
+        storeCredential("openai", "api_key", key);
+        Handle codex = queueAgent(
+                newTask(null), "api", "Tell me scenario=leak " + unique(), agent("codex", null), List.of(), "safe");
+        execute(codex);
+        awaitStatus(codex, "completed");
+        String stored = everything(codex);
+        assertThat(stored).doesNotContain(key).contains("[REDACTED]");
+        assertThat(first(events(codex), "agent.message").get("message").asString())
+                .isEqualTo("The key is [REDACTED]");
+        List<String> agentLines =
+                db.sql("""
+                        SELECT message FROM run_events WHERE run_id = :id AND event_type = 'run.log'
+                           AND payload ->> 'source' = 'agent' ORDER BY sequence""").param("id", codex.runId()).query(String.class).list();
+        assertThat(agentLines).contains("not JSON, and it names [REDACTED]", "debug: key=[REDACTED]");
+
+        // Claude with the runner's own key (no stored Anthropic credential): used, and redacted just the same.
+        String token = unique();
+        Handle claude = queueAgent(
+                newTask(null), "api", "Tell me scenario=leak " + token, agent("claude", null), List.of(), "safe");
+        execute(claude);
+        awaitStatus(claude, "completed");
+        assertThat(call("claude", token).get("ANTHROPIC_API_KEY")).containsExactly(RUNNER_ANTHROPIC_KEY);
+        assertThat(first(events(claude), "agent.started")
+                        .get("payload")
+                        .get("credential")
+                        .asString())
+                .isEqualTo("runner_environment");
+        assertThat(everything(claude)).doesNotContain(RUNNER_ANTHROPIC_KEY).contains("My key: [REDACTED]");
+    }
+
+    @Test
+    void aCodexSignInIsWrittenForTheAgentOnlyAndRefreshedTokensAreKept() throws Exception {
+        String access = "eyJhbGciOiJSUzI1NiJ9.accesstoken-" + UUID.randomUUID();
+        String refresh = "rt_" + UUID.randomUUID().toString().replace("-", "");
+        String authJson = "{\"OPENAI_API_KEY\": null, \"tokens\": {\"id_token\": \"idtoken-" + UUID.randomUUID()
+                + "\", \"access_token\": \"" + access + "\", \"refresh_token\": \"" + refresh
+                + "\", \"account_id\": \"acc-123\"}, \"last_refresh\": \"2025-01-01T00:00:00Z\"}";
+        storeCredential("openai", "codex_auth_json", authJson);
+        UUID task = newTask(null);
+        String token = unique();
+        Handle run = queueAgent(
+                task, "api", "Leak it scenario=leak " + token, agent("codex", null), List.of("env", "ls -a"), "safe");
+        execute(run);
+        awaitStatus(run, "completed");
+
+        Map<String, List<String>> call = call("codex", token);
+        assertThat(call.get("auth.json")).containsExactly(authJson);
+        assertThat(call.get("auth.json.mode")).containsExactly("600");
+        assertThat(call.get("OPENAI_API_KEY")).containsExactly("<unset>");
+        Path codexHome = Path.of(call.get("CODEX_HOME").getFirst());
+        assertThat(codexHome.startsWith(Path.of(column(run, "workspace_path"))))
+                .as("outside the workspace")
+                .isFalse();
+        assertThat(codexHome.resolve("auth.json")).as("deleted after the run").doesNotExist();
+        assertThat(everything(run)).doesNotContain(access).contains("The key is [REDACTED]");
+        assertThat(logLines(run)).noneMatch(line -> line.startsWith("CODEX_HOME=") || line.contains("auth.json"));
+
+        String refreshToken = unique();
+        Handle refreshing = queueAgent(
+                task, "follow_up", "Go scenario=refresh " + refreshToken, agent("codex", null), List.of(), "safe");
+        execute(refreshing);
+        awaitStatus(refreshing, "completed");
+        assertThat(call("codex", refreshToken).get("auth.json").getFirst()).contains(access);
+        String nowStored = SecretCipher.fromConfiguredKey(KEY)
+                .decrypt(
+                        db.sql("SELECT ciphertext FROM credentials WHERE provider = 'openai'")
+                                .query(byte[].class)
+                                .single(),
+                        "credential:openai");
+        assertThat(nowStored).contains("refreshed-access-token-0123456789").contains(refresh);
+        assertThat(codexHome.resolve("auth.json")).doesNotExist();
+    }
+
+    @Test
+    void cancelStopsAHangingAgentAndItsSignInFileIsRemoved() {
+        storeCredential(
+                "openai", "codex_auth_json", "{\"tokens\": {\"access_token\": \"at-" + UUID.randomUUID() + "\"}}");
+        String marker = uniqueSleepSeconds();
+        UUID task = newTask(null);
+        Handle run = queueAgent(
+                task,
+                "api",
+                "Wait scenario=hang marker=" + marker,
+                agent("codex", null),
+                List.of("echo never"),
+                "safe");
+        execute(run);
+        await().atMost(Duration.ofSeconds(30)).until(() -> processesWith(marker) >= 1);
+        Path auth =
+                ROOT.resolve("workspaces/.agent-state").resolve(task.toString()).resolve("codex/auth.json");
+        assertThat(auth).exists();
+
+        cancel(run);
+
+        awaitStatus(run, "cancelled");
+        await().atMost(Duration.ofSeconds(30)).until(() -> processesWith(marker) == 0);
+        assertThat(auth).doesNotExist();
+        List<JsonNode> events = events(run);
+        assertThat(types(events)).contains("agent.session.started", "agent.finished", "run.cancelled");
+        assertThat(first(events, "agent.finished")
+                        .get("payload")
+                        .get("cancelled")
+                        .asBoolean())
+                .isTrue();
+        assertThat(types(events)).doesNotContain("run.command.started", "agent.error");
+    }
+
+    @Test
+    void aMissingCliOrCredentialFailsTheRunSayingWhatToDo() throws IOException {
+        Handle noCredential = queueAgent(
+                newTask(null), "api", "Hi scenario=basic " + unique(), agent("codex", null), List.of(), "safe");
+        execute(noCredential);
+        awaitStatus(noCredential, "failed");
+        assertThat(column(noCredential, "error_code")).isEqualTo("agent_credentials_missing");
+        assertThat(column(noCredential, "error_message"))
+                .contains("No OpenAI credential")
+                .contains("POST /api/credentials/openai")
+                .contains("OPENAI_API_KEY");
+
+        storeCredential("openai", "api_key", "sk-" + "missingclikey0123456789ABCDEFG");
+        Path codex = FAKES.resolve("codex");
+        Path aside = FAKES.resolve("codex.aside");
+        Files.move(codex, aside);
+        try {
+            Handle noCli = queueAgent(
+                    newTask(null), "api", "Hi scenario=basic " + unique(), agent("codex", null), List.of(), "safe");
+            execute(noCli);
+            awaitStatus(noCli, "failed");
+            assertThat(column(noCli, "error_code")).isEqualTo("agent_cli_missing");
+            assertThat(column(noCli, "error_message"))
+                    .isEqualTo("Codex CLI not found at '" + codex + "': install it (npm i -g @openai/codex) or set"
+                            + " RUNNER_CODEX_PATH to its path.");
+        } finally {
+            Files.move(aside, codex);
+        }
+
+        Handle noPrompt = queueAgent(newTask(null), "api", "", agent("codex", null), List.of(), "safe");
+        execute(noPrompt);
+        awaitStatus(noPrompt, "failed");
+        assertThat(column(noPrompt, "error_code")).isEqualTo("agent_prompt_missing");
+    }
+
+    @Test
+    void anAgentThatFailsFailsTheRunWithAnAgentError() {
+        storeCredential("openai", "api_key", "sk-" + "failingkey0123456789ABCDEFGHIJ");
+        storeCredential("anthropic", "api_key", "sk-ant-" + "failingkey0123456789ABCDEFGHIJ");
+
+        Handle turnFailed = queueAgent(
+                newTask(null),
+                "api",
+                "Try scenario=turn-failed " + unique(),
+                agent("codex", null),
+                List.of("echo never"),
+                "safe");
+        execute(turnFailed);
+        awaitStatus(turnFailed, "failed");
+        assertThat(column(turnFailed, "error_code")).isEqualTo("agent_failed");
+        assertThat(column(turnFailed, "error_message"))
+                .isEqualTo("Codex failed: unexpected status 401 Unauthorized: Incorrect API key provided");
+        assertThat(column(turnFailed, "exit_code")).isEqualTo("1");
+        List<JsonNode> errors = all(events(turnFailed), "agent.error");
+        assertThat(errors).as("reported once although Codex says it twice").hasSize(1);
+        assertThat(errors.getFirst().get("payload").get("message").asString()).contains("401 Unauthorized");
+        assertThat(levelOf(turnFailed, "agent.error")).isEqualTo("error");
+        assertThat(logLines(turnFailed)).doesNotContain("never");
+
+        Handle crashed = queueAgent(
+                newTask(null), "api", "Try scenario=exit-3 " + unique(), agent("codex", null), List.of(), "safe");
+        execute(crashed);
+        awaitStatus(crashed, "failed");
+        assertThat(column(crashed, "exit_code")).isEqualTo("3");
+        assertThat(column(crashed, "error_message"))
+                .startsWith("Codex exited with code 3")
+                .contains("panicked at core/src/codex.rs");
+        assertThat(all(events(crashed), "agent.error")).hasSize(1);
+
+        Handle errorResult = queueAgent(
+                newTask(null),
+                "api",
+                "Try scenario=error-result " + unique(),
+                agent("claude", null),
+                List.of(),
+                "safe");
+        execute(errorResult);
+        awaitStatus(errorResult, "failed");
+        assertThat(column(errorResult, "error_code")).isEqualTo("agent_failed");
+        assertThat(column(errorResult, "error_message")).contains("Invalid API key");
+        assertThat(all(events(errorResult), "agent.error")).hasSize(1);
+    }
+
+    @Test
+    void anAgentRunningPastItsTimeoutIsStopped() {
+        storeCredential("anthropic", "api_key", "sk-ant-" + "timeoutkey0123456789ABCDEFGHIJ");
+        String marker = uniqueSleepSeconds();
+        Handle run = queueAgent(
+                newTask(null), "api", "Wait scenario=hang marker=" + marker, agent("claude", null), List.of(), "safe");
+        execute(run);
+        awaitStatus(run, "failed");
+        assertThat(column(run, "error_code")).isEqualTo("agent_timed_out");
+        assertThat(column(run, "error_message")).contains("RUNNER_AGENT_TIMEOUT_SECONDS");
+        await().atMost(Duration.ofSeconds(30)).until(() -> processesWith(marker) == 0);
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------------
+
+    private static Map<String, Object> agent(String provider, String model) {
+        Map<String, Object> agent = new LinkedHashMap<>();
+        agent.put("provider", provider);
+        if (model != null) {
+            agent.put("model", model);
+        }
+        return agent;
+    }
+
+    /** A run as the API queues it (the prompt is the run's, else the task's) and a worker claims it. */
+    private Handle queueAgent(
+            UUID task, String source, String prompt, Map<String, Object> agent, List<String> commands, String mode) {
+        if (!"follow_up".equals(source)) {
+            db.sql("UPDATE tasks SET prompt = :prompt WHERE id = :id")
+                    .param("prompt", prompt)
+                    .param("id", task)
+                    .update();
+        }
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("commands", commands.stream().map(c -> Map.of("command", c)).toList());
+        config.put("agent", agent);
+        UUID lease = UUID.randomUUID();
+        UUID run = db.sql("""
+                        INSERT INTO runs (task_id, attempt, status, source, prompt, permission_mode, config,
+                                          lease_token, lease_expires_at)
+                        SELECT :task, COALESCE(max(attempt), 0) + 1, 'provisioning', :source, :prompt, :mode,
+                               CAST(:config AS jsonb), :lease, now() + interval '1 minute'
+                          FROM runs WHERE task_id = :task
+                        RETURNING id""")
+                .param("task", task)
+                .param("source", source)
+                .param("prompt", prompt)
+                .param("mode", mode)
+                .param("config", JSON.writeValueAsString(config))
+                .param("lease", lease)
+                .query(UUID.class)
+                .single();
+        return new Handle(run, task, lease);
+    }
+
+    /** What the API stores for {@code POST /api/credentials/{provider}}. */
+    private void storeCredential(String provider, String kind, String value) {
+        db.sql("""
+                        INSERT INTO credentials (provider, kind, ciphertext, hint) VALUES (:provider, :kind, :sealed, NULL)
+                        ON CONFLICT (provider) DO UPDATE SET kind = EXCLUDED.kind, ciphertext = EXCLUDED.ciphertext""")
+                .param("provider", provider)
+                .param("kind", kind)
+                .param(
+                        "sealed",
+                        SecretCipher.fromConfiguredKey(KEY).encrypt(value, "credential:" + provider),
+                        Types.BINARY)
+                .update();
+    }
+
+    /** How the fake CLI was called for the prompt holding {@code token}. */
+    private static Map<String, List<String>> call(String cli, String token) {
+        try (Stream<Path> files = Files.list(FAKES.resolve("calls"))) {
+            for (Path file : files.filter(f -> f.getFileName().toString().startsWith(cli + "-"))
+                    .toList()) {
+                List<String> lines = Files.readAllLines(file);
+                if (lines.stream().anyMatch(line -> line.startsWith("prompt=") && line.contains(token))) {
+                    Map<String, List<String>> call = new LinkedHashMap<>();
+                    for (String line : lines) {
+                        int equals = line.indexOf('=');
+                        call.computeIfAbsent(line.substring(0, equals), k -> new ArrayList<>())
+                                .add(line.substring(equals + 1));
+                    }
+                    return call;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new AssertionError("the fake " + cli + " was not called with " + token);
+    }
+
+    private String everything(Handle run) {
+        return db.sql("SELECT string_agg(coalesce(message, '') || ' ' || payload::text, '\n') FROM run_events"
+                                + " WHERE run_id = :id")
+                        .param("id", run.runId())
+                        .query(String.class)
+                        .single()
+                + db.sql("SELECT coalesce(max(error_message), '') FROM runs WHERE id = :id")
+                        .param("id", run.runId())
+                        .query(String.class)
+                        .single();
+    }
+
+    private String levelOf(Handle run, String type) {
+        return db.sql("SELECT level FROM run_events WHERE run_id = :id AND event_type = :type ORDER BY sequence"
+                        + " LIMIT 1")
+                .param("id", run.runId())
+                .param("type", type)
+                .query(String.class)
+                .single();
+    }
+
+    private static List<String> agentTypes(List<JsonNode> events) {
+        return types(events).stream().filter(t -> t.startsWith("agent.")).toList();
+    }
+
+    private static JsonNode first(List<JsonNode> events, String type) {
+        return all(events, type).getFirst();
+    }
+
+    private static List<JsonNode> all(List<JsonNode> events, String type) {
+        return events.stream()
+                .filter(e -> e.get("event_type").asString().equals(type))
+                .toList();
+    }
+
+    private static String unique() {
+        return "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    private static java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions(Path path) {
+        try {
+            return Files.getPosixFilePermissions(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The fake CLIs, copied out of the test classpath (which drops the executable bit) and made executable. */
+    private static Path copyFakeAgents() {
+        try {
+            Path source = Path.of(
+                            AgentRunTest.class.getResource("/fake-agents/codex").toURI())
+                    .getParent();
+            Path target = Files.createTempDirectory("fake-agents");
+            try (Stream<Path> files = Files.walk(source)) {
+                for (Path file : files.toList()) {
+                    Path copy = target.resolve(source.relativize(file).toString());
+                    if (Files.isDirectory(file)) {
+                        Files.createDirectories(copy);
+                    } else {
+                        Files.copy(file, copy);
+                    }
+                }
+            }
+            for (String cli : List.of("codex", "claude")) {
+                Files.setPosixFilePermissions(target.resolve(cli), PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
