@@ -42,8 +42,21 @@ import tools.jackson.databind.json.JsonMapper;
  *       the benchmark only knows the API's URL, so it cannot read {@code pg_stat_statements}).
  * </ol>
  *
+ *
+ * <p>With {@code --agents}, only this item runs instead:
+ *
+ * <ol start="7">
+ *   <li>follow-up → first streamed token: a task whose agent is Claude Code gets a first run, then follow-ups; for
+ *       each, the time from sending {@code POST /api/tasks/{id}/follow-ups} to receiving the run's first
+ *       {@code agent.message.delta} over WebSocket (p50/p95), and the same from the server's timestamps (the run's
+ *       {@code queuedAt} to the delta's {@code createdAt}). It needs a stack whose runner starts a fake Claude CLI
+ *       and has a key for it: {@code RUNNER_CLAUDE_PATH=<copy of runner-service/src/test/resources/fake-agents>/claude
+ *       ANTHROPIC_API_KEY=sk-ant-bench-fake-key ./agent-center up}; the fake answers at once, so the figure is Agent
+ *       Center's own overhead (queue, dispatch, session lookup, process start, event path), not a model's.
+ * </ol>
+ *
  * <p>Usage: {@code ./agent-center bench [--api http://127.0.0.1:3000] [--token T] [--samples 40]
- * [--subscribers 1000] [--realtime-only]} against a stack started with {@code ./agent-center up}.
+ * [--subscribers 1000] [--realtime-only] [--agents]} against a stack started with {@code ./agent-center up}.
  */
 public final class Benchmark {
 
@@ -68,6 +81,7 @@ public final class Benchmark {
         int samples = 40;
         int subscribers = 1000;
         boolean realtimeOnly = false;
+        boolean agents = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--api" -> api = args[++i];
@@ -75,9 +89,10 @@ public final class Benchmark {
                 case "--samples" -> samples = Integer.parseInt(args[++i]);
                 case "--subscribers" -> subscribers = Integer.parseInt(args[++i]);
                 case "--realtime-only" -> realtimeOnly = true;
+                case "--agents" -> agents = true;
                 default -> {
                     System.err.println("Usage: bench [--api URL] [--token TOKEN] [--samples N] [--subscribers N]"
-                            + " [--realtime-only]");
+                            + " [--realtime-only] [--agents]");
                     System.exit(2);
                 }
             }
@@ -89,6 +104,10 @@ public final class Benchmark {
                 .asString();
         System.out.println("Agent Center benchmark against " + api + " ("
                 + Runtime.getRuntime().availableProcessors() + " cores)");
+        if (agents) {
+            benchmark.followUpToFirstToken(samples);
+            return;
+        }
         if (!realtimeOnly) {
             benchmark.singleRunLatency(samples);
             benchmark.burst(50);
@@ -230,6 +249,77 @@ public final class Benchmark {
     private RunFollower follower(String run, boolean keepLines) {
         URI ws = URI.create(api.replaceFirst("^http", "ws") + "/ws");
         return new RunFollower(http, ws, token, run, JSON, keepLines);
+    }
+
+    private void followUpToFirstToken(int samples) {
+        int warmup = 3;
+        String task = post(
+                        "/api/tasks",
+                        Map.of(
+                                "workspaceId",
+                                workspace,
+                                "title",
+                                "agent follow-ups",
+                                "prompt",
+                                "Write a greeting",
+                                "config",
+                                Map.of("agent", Map.of("provider", "claude"))))
+                .get("id")
+                .asString();
+        String first = post("/api/runs", Map.of("taskId", task)).get("id").asString();
+        JsonNode done = awaitTerminal(first);
+        if (!"completed".equals(done.get("status").asString())) {
+            throw new IllegalStateException("the first agent run ended "
+                    + done.get("status").asString() + ": "
+                    + done.get("errorMessage") + " (start the stack with RUNNER_CLAUDE_PATH pointing at the fake"
+                    + " Claude CLI and ANTHROPIC_API_KEY set, see the class comment)");
+        }
+        List<Double> client = new ArrayList<>();
+        List<Double> server = new ArrayList<>();
+        for (int i = 0; i < warmup + samples; i++) {
+            long start = RunFollower.epochNanos();
+            JsonNode run = post("/api/tasks/" + task + "/follow-ups", Map.of("prompt", "Follow-up " + i));
+            String id = run.get("id").asString();
+            RunFollower follower = follower(id, false);
+            long firstDelta;
+            try {
+                follower.open().get(10, TimeUnit.SECONDS);
+                firstDelta = follower.firstAgentDelta.get(1, TimeUnit.MINUTES);
+                follower.ended.get(1, TimeUnit.MINUTES);
+            } catch (Exception e) {
+                throw new IllegalStateException("follow-up " + i + ": " + e, e);
+            } finally {
+                follower.close();
+            }
+            JsonNode finished = get("/api/runs/" + id);
+            requireCompleted(finished);
+            Instant queued = Instant.parse(finished.get("queuedAt").asString());
+            Instant delta = null;
+            for (JsonNode event : get("/api/runs/" + id + "/events?limit=200").get("items")) {
+                if (event.get("eventType").asString().equals("agent.message.delta")) {
+                    delta = Instant.parse(event.get("createdAt").asString());
+                    break;
+                }
+            }
+            if (delta == null) {
+                throw new IllegalStateException("follow-up " + i + " stored no agent.message.delta");
+            }
+            if (i >= warmup) {
+                client.add((firstDelta - start) / 1e6);
+                server.add(Duration.between(queued, delta).toNanos() / 1e6);
+            }
+        }
+        System.out.printf(
+                "7. follow-up POST -> first agent.message.delta (fake Claude Code CLI, %d follow-ups, sequential)%n"
+                        + "   client (POST sent -> delta received over WebSocket): p50 %.1f ms, p95 %.1f ms,"
+                        + " max %.1f ms%n"
+                        + "   server (run queuedAt -> delta createdAt): p50 %.1f ms, p95 %.1f ms%n",
+                samples,
+                percentile(client, 50),
+                percentile(client, 95),
+                Collections.max(client),
+                percentile(server, 50),
+                percentile(server, 95));
     }
 
     private void singleRunLatency(int samples) {

@@ -31,6 +31,8 @@ final class RunFollower implements WebSocket.Listener {
 
     final CompletableFuture<Void> subscribed = new CompletableFuture<>();
     final CompletableFuture<Void> ended = new CompletableFuture<>();
+    /** When (epoch ns) the first {@code agent.message.delta} arrived. */
+    final CompletableFuture<Long> firstAgentDelta = new CompletableFuture<>();
     /** Printed epoch-ns → received, in ms, for lines that are a {@code date +%s%N} timestamp. */
     final List<Double> latencies = new ArrayList<>();
 
@@ -115,6 +117,9 @@ final class RunFollower implements WebSocket.Listener {
                             latencies.add((now - Long.parseLong(line)) / 1e6);
                         }
                     }
+                }
+                if (type.equals("agent.message.delta")) {
+                    firstAgentDelta.complete(now);
                 }
                 if (type.equals("run.completed") || type.equals("run.failed") || type.equals("run.cancelled")) {
                     finished = true;
