@@ -3,7 +3,6 @@ package dev.agentcenter.runner.agent;
 import dev.agentcenter.runner.run.ExecutionProperties;
 import dev.agentcenter.support.SecretCipher;
 import java.sql.Types;
-import java.util.Arrays;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -147,20 +146,5 @@ class AgentCredentials {
                 + " {\"apiKey\": \"sk-ant-…\"}, or set ANTHROPIC_API_KEY in the runner's environment.";
     }
 
-    private record Sealed(String kind, byte[] ciphertext) {
-        @Override
-        public boolean equals(Object other) {
-            return other instanceof Sealed that && kind.equals(that.kind) && Arrays.equals(ciphertext, that.ciphertext);
-        }
-
-        @Override
-        public int hashCode() {
-            return kind.hashCode() * 31 + Arrays.hashCode(ciphertext);
-        }
-
-        @Override
-        public String toString() {
-            return "Sealed[" + kind + "]";
-        }
-    }
+    private record Sealed(String kind, byte[] ciphertext) {}
 }

@@ -128,6 +128,8 @@ public final class AgentRun implements AutoCloseable {
                 provider,
                 "cli",
                 argv.getFirst(),
+                "args",
+                args(),
                 "model",
                 model,
                 "resumeSessionId",
@@ -147,6 +149,13 @@ public final class AgentRun implements AutoCloseable {
         ShellCommand.ArgvSpec spec =
                 new ShellCommand.ArgvSpec(argv, cwd, environment, promptFile, timeout, Agents.MAX_LINE_BYTES);
         return ShellCommand.start(spec, this::line, timeoutGrace);
+    }
+
+    /** The arguments after the CLI (no secret is ever among them: the prompt goes to stdin). */
+    private ArrayNode args() {
+        ArrayNode args = AgentEvent.NODES.arrayNode();
+        argv.subList(1, argv.size()).forEach(args::add);
+        return args;
     }
 
     /** How the agent ended, for the run. */

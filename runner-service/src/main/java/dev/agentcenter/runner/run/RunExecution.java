@@ -253,6 +253,9 @@ final class RunExecution {
      * and fenced the same way. Its credential is added to the run's redactor before it starts.
      */
     private Integer runAgent(Path workspace) {
+        if (cancelRequested || lost) {
+            return null;
+        }
         Path cwd;
         try {
             cwd = Workspaces.resolveInside(
@@ -557,12 +560,12 @@ final class RunExecution {
         int commands = context.config().commands() == null
                 ? 0
                 : context.config().commands().size();
-        String work = "Running " + commands + " command" + (commands == 1 ? "" : "s");
+        String counted = commands + " command" + (commands == 1 ? "" : "s");
         if (!hasAgent()) {
-            return work;
+            return "Running " + counted;
         }
         String agent = context.config().agent().provider() == AgentProvider.CODEX ? "Codex" : "Claude Code";
-        return commands == 0 ? "Running " + agent : "Running " + agent + ", then " + work.substring(8);
+        return commands == 0 ? "Running " + agent : "Running " + agent + ", then " + counted;
     }
 
     private String cancelMessage() {
