@@ -503,10 +503,20 @@ class AgentRunTest extends RunnerFixture {
         assertThat(levelOf(turnFailed, "agent.error")).isEqualTo("error");
         assertThat(logLines(turnFailed)).doesNotContain("never");
 
+        // A ChatGPT sign-in this time: its auth.json is removed after a failure too.
+        storeCredential(
+                "openai", "codex_auth_json", "{\"tokens\": {\"access_token\": \"at-" + UUID.randomUUID() + "\"}}");
+        String crashToken = unique();
+        UUID crashTask = newTask(null);
         Handle crashed = queueAgent(
-                newTask(null), "api", "Try scenario=exit-3 " + unique(), agent("codex", null), List.of(), "safe");
+                crashTask, "api", "Try scenario=exit-3 " + crashToken, agent("codex", null), List.of(), "safe");
         execute(crashed);
         awaitStatus(crashed, "failed");
+        assertThat(call("codex", crashToken).get("auth.json").getFirst()).contains("access_token");
+        assertThat(ROOT.resolve("workspaces/.agent-state")
+                        .resolve(crashTask.toString())
+                        .resolve("codex/auth.json"))
+                .doesNotExist();
         assertThat(column(crashed, "exit_code")).isEqualTo("3");
         assertThat(column(crashed, "error_message"))
                 .startsWith("Codex exited with code 3")
