@@ -138,7 +138,12 @@ final class CodexStream implements AgentStream {
             }
             case "command_execution" -> {
                 String command = text(item, "command");
-                call(events, id, "command", firstLine(command), payload(PROVIDER, "command", command));
+                call(
+                        events,
+                        id,
+                        "command",
+                        firstLine(command),
+                        AgentEvent.NODES.objectNode().put("command", command));
                 if (completed) {
                     Long exitCode = number(item, "exit_code");
                     String status = text(item, "status");
@@ -193,7 +198,12 @@ final class CodexStream implements AgentStream {
             }
             case "web_search" -> {
                 String query = text(item, "query");
-                call(events, id, "web_search", firstLine(query), payload(PROVIDER, "query", query));
+                call(
+                        events,
+                        id,
+                        "web_search",
+                        firstLine(query),
+                        AgentEvent.NODES.objectNode().put("query", query));
                 if (completed) {
                     result(events, id, true, null, null);
                 }

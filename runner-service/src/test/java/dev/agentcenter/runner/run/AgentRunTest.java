@@ -117,6 +117,9 @@ class AgentRunTest extends RunnerFixture {
         assertThat(calls.getFirst().get("payload").get("tool").asString()).isEqualTo("command");
         assertThat(calls.getFirst().get("payload").get("title").asString()).isEqualTo("bash -lc ls");
         assertThat(calls.getFirst().get("payload").get("callId").asString()).isEqualTo("item_1");
+        assertThat(calls.getFirst().get("payload").get("input").toString()).isEqualTo("{\"command\":\"bash -lc ls\"}");
+        assertThat(calls.get(2).get("payload").get("input"))
+                .isEqualTo(JSON.readTree("{\"changes\":[{\"path\":\"hello.txt\",\"kind\":\"add\"}]}"));
         assertThat(calls.get(2).get("payload").get("tool").asString()).isEqualTo("file_change");
         assertThat(calls.get(2).get("payload").get("title").asString()).isEqualTo("add hello.txt");
         List<JsonNode> results = all(events, "agent.tool_result");
