@@ -177,7 +177,8 @@ public final class AgentRun implements AutoCloseable {
                     label + " ran longer than " + timeout.toSeconds() + " s (RUNNER_AGENT_TIMEOUT_SECONDS) and was"
                             + " stopped.");
         } else if (stream.failure() != null) {
-            result = new Result(false, "agent_failed", label + " failed: " + stream.failure());
+            // What the agent said went wrong becomes the run's error message: redacted like its events.
+            result = new Result(false, "agent_failed", redactor.redact(label + " failed: " + stream.failure()));
         } else if (outcome.exitCode() != 0) {
             String tail;
             synchronized (stderrTail) {
