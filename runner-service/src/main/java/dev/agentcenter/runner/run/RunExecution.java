@@ -4,6 +4,7 @@ import dev.agentcenter.model.AgentProvider;
 import dev.agentcenter.model.CommandSpec;
 import dev.agentcenter.model.RunDiff;
 import dev.agentcenter.runner.RunnerProperties;
+import dev.agentcenter.runner.delivery.GitDelivery;
 import dev.agentcenter.runner.execution.ChildEnvironment;
 import dev.agentcenter.runner.execution.GitException;
 import dev.agentcenter.runner.execution.GitWorkspace;
@@ -58,6 +59,7 @@ final class RunExecution {
     private final ObjectMapper json;
     private final RepositoryTokens tokens;
     private final RunJournal journal;
+    private final GitDelivery delivery;
     private SecretRedactor redactor = new SecretRedactor();
     private String token;
 
@@ -72,13 +74,15 @@ final class RunExecution {
             ExecutionProperties properties,
             DataSource dataSource,
             ObjectMapper json,
-            RepositoryTokens tokens) {
+            RepositoryTokens tokens,
+            GitDelivery delivery) {
         this.context = context;
         this.runner = runner;
         this.properties = properties;
         this.dataSource = dataSource;
         this.json = json;
         this.tokens = tokens;
+        this.delivery = delivery;
         this.journal = new RunJournal(context.runId(), context.leaseToken(), dataSource, this::onLeaseLost);
     }
 
@@ -165,6 +169,16 @@ final class RunExecution {
         }
         try {
             Integer exitCode = runCommands(workspace);
+            try {
+                // Only a run that succeeded delivers; a cancel or a lost lease stops it between steps.
+                delivery.deliver(
+                        RunDeliveryJournal.request(context, token, redactor),
+                        git,
+                        new RunDeliveryJournal(journal, context, json, redactor),
+                        () -> cancelRequested || lost);
+            } catch (GitDelivery.Failure e) {
+                return finish(Outcome.FAILED, e.code(), e.getMessage(), exitCode, workspace, diff(git, base));
+            }
             if (cancelRequested) {
                 return finish(Outcome.CANCELLED, "cancelled", cancelMessage(), exitCode, workspace, diff(git, base));
             }

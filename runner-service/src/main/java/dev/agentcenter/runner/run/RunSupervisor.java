@@ -1,6 +1,7 @@
 package dev.agentcenter.runner.run;
 
 import dev.agentcenter.runner.RunnerProperties;
+import dev.agentcenter.runner.delivery.GitDelivery;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -40,6 +41,7 @@ class RunSupervisor implements SmartLifecycle {
     private final ObjectMapper json;
     private final RepositoryTokens tokens;
     private final JdbcClient db;
+    private final GitDelivery delivery;
     private volatile boolean accepting;
 
     RunSupervisor(
@@ -49,7 +51,8 @@ class RunSupervisor implements SmartLifecycle {
             DataSource dataSource,
             ObjectMapper json,
             RepositoryTokens tokens,
-            JdbcClient db) {
+            JdbcClient db,
+            GitDelivery delivery) {
         this.loader = loader;
         this.runner = runner;
         this.properties = properties;
@@ -57,6 +60,7 @@ class RunSupervisor implements SmartLifecycle {
         this.json = json;
         this.tokens = tokens;
         this.db = db;
+        this.delivery = delivery;
     }
 
     /** Starts the run unless it is already running here (same attempt), we are full, or it is not ours to run. */
@@ -77,7 +81,8 @@ class RunSupervisor implements SmartLifecycle {
         if (context.isEmpty()) {
             return Acceptance.NOT_DISPATCHABLE;
         }
-        RunExecution execution = new RunExecution(context.get(), runner, properties, dataSource, json, tokens);
+        RunExecution execution =
+                new RunExecution(context.get(), runner, properties, dataSource, json, tokens, delivery);
         active.put(runId, execution);
         Thread.ofVirtual().name("run-" + runId).start(() -> {
             try {
