@@ -210,6 +210,32 @@ class GitDeliveryTest extends RunnerFixture {
     }
 
     @Test
+    void commitsTheRunMadeItselfArePushedAndProposedThoughNothingIsLeftToCommit() throws Exception {
+        String repo = "self-committed-" + shortId();
+        UUID task =
+                taskOn(repository("acme", repo, "ghp_" + "S3lfC0mm1tT0k3nS3lfC0mm1tT0k3nS3lf00"), "agent/own", "main");
+        Handle run = queue(
+                task,
+                config(
+                        List.of(command("echo a > a.txt && git add a.txt"
+                                + " && git -c user.name=Agent -c user.email=agent@test commit -qm 'Own commit'")),
+                        "Unused",
+                        "Proposal",
+                        null));
+        execute(run);
+        awaitStatus(run, "completed");
+
+        List<JsonNode> events = events(run);
+        assertThat(types(events))
+                .containsSubsequence("git.commit.skipped", "git.branch.pushed", "git.pr.opened")
+                .doesNotContain("git.commit.created");
+        Path bare = REMOTES.resolve("acme").resolve(repo + ".git");
+        assertThat(gitOutput(bare, "log", "-1", "--format=%s", "refs/heads/agent/own"))
+                .isEqualTo("Own commit");
+        assertThat(column(run, "pull_request_number")).isEqualTo("1");
+    }
+
+    @Test
     void aFailedRunCommitsNothing() throws Exception {
         String repo = "failing-" + shortId();
         UUID task = taskOn(repository("acme", repo, null), "agent/broken", "main");
