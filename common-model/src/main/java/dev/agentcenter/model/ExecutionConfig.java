@@ -10,17 +10,19 @@ import java.util.List;
  * @param commands shell commands, run one by one; a non-zero exit fails the run
  * @param agent the coding agent, if any
  * @param workingDirectory directory inside the workspace that commands start in
- * @param commitMessage when set, the runner commits the workspace changes with this message
- * @param prTitle when set, the runner pushes the branch and opens a pull request with this title
+ * @param commitMessage when set, a run that succeeds commits the workspace changes on the run's branch with this
+ *     message and, for a task on a repository, pushes the branch
+ * @param prTitle when set, a run that succeeds also opens a pull request with this title (or reports the one already
+ *     open for the branch); without {@code commitMessage} the title is the commit message too
  * @param prBody body of that pull request
  */
 public record ExecutionConfig(
         @Size(max = 100) List<@jakarta.validation.constraints.NotNull @Valid CommandSpec> commands,
         @Valid AgentConfig agent,
         @Size(max = 1024) String workingDirectory,
-        String commitMessage,
-        String prTitle,
-        String prBody) {
+        @Size(max = 10_000) String commitMessage,
+        @Size(max = 256) String prTitle,
+        @Size(max = 65_536) String prBody) {
 
     /** The stored form of a config: never {@code null}, always with a (possibly empty) command list. */
     public static ExecutionConfig normalized(ExecutionConfig config) {

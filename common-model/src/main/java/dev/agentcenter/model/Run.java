@@ -11,6 +11,9 @@ import java.util.UUID;
  * @param workspacePath where the runner keeps the run's files, once provisioned
  * @param errorCode a stable code when the run failed (e.g. {@code command_failed}, {@code runner_lost})
  * @param exitCode exit code of the last command that ran
+ * @param pullRequestUrl the GitHub pull request the run opened for its branch, or found already open there
+ *     ({@code null} when none)
+ * @param pullRequestNumber that pull request's number ({@code null} when none)
  */
 public record Run(
         UUID id,
@@ -29,6 +32,8 @@ public record Run(
         String errorCode,
         String errorMessage,
         Integer exitCode,
+        String pullRequestUrl,
+        Integer pullRequestNumber,
         Instant cancelRequestedAt,
         Instant queuedAt,
         Instant startedAt,

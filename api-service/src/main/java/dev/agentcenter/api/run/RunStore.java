@@ -146,6 +146,8 @@ public class RunStore {
                 rs.getString("error_code"),
                 rs.getString("error_message"),
                 Rows.integer(rs, "exit_code"),
+                rs.getString("pull_request_url"),
+                Rows.integer(rs, "pull_request_number"),
                 Rows.instant(rs, "cancel_requested_at"),
                 Rows.instant(rs, "queued_at"),
                 Rows.instant(rs, "started_at"),

@@ -26,12 +26,21 @@ import org.springframework.stereotype.Repository;
 @Repository
 public class TaskStore {
 
+    /**
+     * The task with its latest run, and the pull request of its most recent run that has one: a follow-up that failed
+     * before delivering does not hide the task's pull request.
+     */
     private static final String SELECT = """
             SELECT t.*, r.id AS run_id, r.attempt AS run_attempt, r.status AS run_status,
-                   r.queued_at AS run_queued_at, r.started_at AS run_started_at, r.finished_at AS run_finished_at
+                   r.queued_at AS run_queued_at, r.started_at AS run_started_at, r.finished_at AS run_finished_at,
+                   pr.pull_request_url AS run_pull_request_url, pr.pull_request_number AS run_pull_request_number
               FROM tasks t
               LEFT JOIN LATERAL (
                   SELECT * FROM runs WHERE runs.task_id = t.id ORDER BY attempt DESC LIMIT 1) r ON TRUE
+              LEFT JOIN LATERAL (
+                  SELECT pull_request_url, pull_request_number FROM runs
+                   WHERE runs.task_id = t.id AND runs.pull_request_url IS NOT NULL
+                   ORDER BY attempt DESC LIMIT 1) pr ON TRUE
             """;
 
     private final JdbcClient db;
@@ -170,7 +179,9 @@ public class TaskStore {
                         RunStatus.fromWire(rs.getString("run_status")),
                         Rows.instant(rs, "run_queued_at"),
                         Rows.instant(rs, "run_started_at"),
-                        Rows.instant(rs, "run_finished_at"));
+                        Rows.instant(rs, "run_finished_at"),
+                        rs.getString("run_pull_request_url"),
+                        Rows.integer(rs, "run_pull_request_number"));
         return new Task(
                 Rows.uuid(rs, "id"),
                 Rows.uuid(rs, "workspace_id"),

@@ -67,6 +67,77 @@ class RunApiTest extends ApiTestBase {
     }
 
     @Test
+    void thePullRequestARunRecordedShowsOnTheRunAndOnItsTask() {
+        UUID task = newTask();
+        UUID first = post("/api/runs", Map.of("taskId", task)).expect(201).id();
+        JsonNode queued = get("/api/runs/" + first).expect(200).body();
+        assertThat(queued.has("pullRequestUrl")).isTrue();
+        assertThat(queued.get("pullRequestUrl").isNull()).isTrue();
+        assertThat(queued.get("pullRequestNumber").isNull()).isTrue();
+        assertThat(get("/api/tasks/" + task)
+                        .body()
+                        .get("latestRun")
+                        .get("pullRequestUrl")
+                        .isNull())
+                .isTrue();
+
+        // what the runner writes with its git.pr.opened event
+        db.sql("""
+                        UPDATE runs SET status = 'completed', finished_at = now(),
+                                        pull_request_url = 'https://github.com/acme/widgets/pull/12',
+                                        pull_request_number = 12
+                         WHERE id = :id""").param("id", first).update();
+
+        JsonNode run = get("/api/runs/" + first).expect(200).body();
+        assertThat(run.get("pullRequestUrl").asString()).isEqualTo("https://github.com/acme/widgets/pull/12");
+        assertThat(run.get("pullRequestNumber").asInt()).isEqualTo(12);
+        JsonNode latest = get("/api/tasks/" + task).expect(200).body().get("latestRun");
+        assertThat(latest.get("pullRequestUrl").asString()).isEqualTo("https://github.com/acme/widgets/pull/12");
+        assertThat(latest.get("pullRequestNumber").asInt()).isEqualTo(12);
+        assertThat(get("/api/runs?taskId=" + task)
+                        .expect(200)
+                        .body()
+                        .get("items")
+                        .get(0)
+                        .get("pullRequestNumber")
+                        .asInt())
+                .isEqualTo(12);
+
+        // a follow-up that fails before delivering has no pull request of its own, but the task keeps showing it
+        UUID second = post("/api/runs", Map.of("taskId", task)).expect(201).id();
+        db.sql("UPDATE runs SET status = 'failed', finished_at = now() WHERE id = :id")
+                .param("id", second)
+                .update();
+        assertThat(get("/api/runs/" + second).body().get("pullRequestUrl").isNull())
+                .isTrue();
+        JsonNode task2 = get("/api/tasks/" + task).expect(200).body();
+        assertThat(task2.get("latestRun").get("id").asString()).isEqualTo(second.toString());
+        assertThat(task2.get("latestRun").get("pullRequestNumber").asInt()).isEqualTo(12);
+        JsonNode listed = get("/api/tasks?workspaceId="
+                        + task2.get("workspaceId").asString())
+                .expect(200)
+                .body()
+                .get("items")
+                .get(0);
+        assertThat(listed.get("latestRun").get("pullRequestUrl").asString())
+                .isEqualTo("https://github.com/acme/widgets/pull/12");
+    }
+
+    @Test
+    void anOverlongPullRequestTitleIsRefused() {
+        UUID task = newTask();
+        post(
+                        "/api/runs",
+                        Map.of(
+                                "taskId",
+                                task,
+                                "config",
+                                Map.of("commands", List.of(Map.of("command", "true")), "prTitle", "t".repeat(257))))
+                .expectProblem(400, "validation_failed");
+        assertThat(count("runs WHERE task_id = '" + task + "'")).isZero();
+    }
+
+    @Test
     void aSecondActiveRunIsAConflictEvenWhenRequestsRace() throws Exception {
         UUID task = newTask();
         var pool = Executors.newFixedThreadPool(8);

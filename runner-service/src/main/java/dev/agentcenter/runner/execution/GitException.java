@@ -20,6 +20,10 @@ public class GitException extends RuntimeException {
     static final String LOCAL_CHANGES_HINT = "Uncommitted changes in the workspace conflict with the branch:"
             + " start a new task, or use the branch the previous run worked on.";
     static final String BRANCH_NAME_HINT = "The branch name is not valid for git: pick another name.";
+    static final String PUSH_REJECTED_HINT = "The branch moved on origin while the run worked (someone else pushed to"
+            + " it): retry the task so it starts from the branch as it is now, or use another branch.";
+    static final String PROTECTED_BRANCH_HINT = "origin does not accept direct pushes to this branch (branch"
+            + " protection): give the task its own branch name.";
     static final String DEFAULT_HINT = "Check the git output for the cause; retry the task if it was temporary.";
 
     private final String hint;
@@ -68,6 +72,12 @@ public class GitException extends RuntimeException {
                 "the requested url returned error: 404",
                 "terminal prompts disabled")) {
             return CREDENTIALS_HINT;
+        }
+        if (containsAny(text, "protected branch", "gh006")) {
+            return PROTECTED_BRANCH_HINT;
+        }
+        if (containsAny(text, "[rejected]", "non-fast-forward", "fetch first", "failed to push some refs")) {
+            return PUSH_REJECTED_HINT;
         }
         if (containsAny(
                 text,

@@ -129,6 +129,166 @@ public final class GitWorkspace {
         git.stream("checkout", List.of("checkout", "-B", base, "origin/" + base, "--"), null, sink);
     }
 
+    /** The branch checked out, or {@code null} when HEAD is detached. */
+    public String currentBranch() {
+        GitRunner.Captured result = git.capture(
+                "symbolic-ref", List.of("symbolic-ref", "--quiet", "--short", "HEAD"), Map.of(), 4096, true);
+        return result.exitCode() == 0 && !result.text().isEmpty() ? result.text() : null;
+    }
+
+    /** True if the working tree differs from HEAD: modified, deleted or new (not ignored) files. */
+    public boolean hasChanges() {
+        return git.capture(
+                                "status",
+                                List.of("status", "--porcelain", "-z", "--untracked-files=all"),
+                                Map.of(),
+                                1,
+                                false)
+                        .stdout()
+                        .length
+                > 0;
+    }
+
+    /**
+     * Creates (or resets) {@code branch} at the current commit and checks it out; uncommitted changes stay in the
+     * working tree.
+     *
+     * @throws GitException when the name is not a valid branch name or git fails
+     */
+    public void switchToNewBranch(String branch, ShellCommand.OutputSink sink) {
+        requireValidBranchName(branch);
+        git.stream("checkout", List.of("checkout", "-B", branch), null, sink);
+    }
+
+    /**
+     * Stages everything ({@code git add -A}, ignored files excepted) and commits it as {@code identity}, author and
+     * committer alike. The identity goes in through git's environment variables, which win over any configuration,
+     * so nothing is written to the repository's or the host's git config. Hooks are off ({@code core.hooksPath} and
+     * {@code --no-verify}): they could come from the task's own commands, and checks belong in those commands.
+     *
+     * @return the new commit and the files it changed (renames under their new path)
+     * @throws GitException when there is nothing to commit or git fails
+     */
+    public Commit commitAll(String message, Identity identity) {
+        if (message == null || message.isBlank()) {
+            throw new IllegalArgumentException("A commit needs a message");
+        }
+        git.capture("add", List.of("add", "-A"));
+        Map<String, String> env = Map.of(
+                "GIT_AUTHOR_NAME", identity.name(),
+                "GIT_AUTHOR_EMAIL", identity.email(),
+                "GIT_COMMITTER_NAME", identity.name(),
+                "GIT_COMMITTER_EMAIL", identity.email());
+        git.capture(
+                "commit",
+                List.of(
+                        "-c",
+                        "core.hooksPath=/dev/null",
+                        "-c",
+                        "commit.gpgsign=false",
+                        "commit",
+                        "--no-verify",
+                        "--quiet",
+                        "-m",
+                        message.strip()),
+                env,
+                65536,
+                false);
+        String sha = head();
+        byte[] names = git.capture(
+                        "diff-tree",
+                        List.of("diff-tree", "--no-commit-id", "--name-only", "-r", "-z", "--root", "-M", sha),
+                        Map.of(),
+                        Long.MAX_VALUE,
+                        false)
+                .stdout();
+        List<String> files = new ArrayList<>();
+        for (String name : new String(names, java.nio.charset.StandardCharsets.UTF_8).split("\0")) {
+            if (!name.isEmpty()) {
+                files.add(name);
+            }
+        }
+        return new Commit(sha, List.copyOf(files));
+    }
+
+    /**
+     * How many commits HEAD has that {@code ref} does not, or {@code -1} when {@code ref} does not exist.
+     *
+     * @param ref a full ref such as {@code refs/remotes/origin/main}
+     */
+    public int commitsAheadOf(String ref) {
+        String target = commitOf(ref);
+        if (target == null) {
+            return -1;
+        }
+        return Integer.parseInt(git.capture("rev-list", List.of("rev-list", "--count", target + "..HEAD"))
+                .text());
+    }
+
+    /** The commit a ref points to (e.g. {@code refs/remotes/origin/feature}), or {@code null} when it does not exist. */
+    public String commitOf(String ref) {
+        if (ref == null || ref.isBlank() || ref.startsWith("-")) {
+            return null;
+        }
+        GitRunner.Captured result = git.capture(
+                "rev-parse", List.of("rev-parse", "--verify", "--quiet", ref + "^{commit}"), Map.of(), 1024, true);
+        return result.exitCode() == 0 ? result.text() : null;
+    }
+
+    /**
+     * Pushes the local {@code branch} to the same name on origin and makes it the branch's upstream ({@code push
+     * --set-upstream}, which records only the remote's name and the ref in {@code .git/config}). The token goes the
+     * same way as for {@link #cloneInto}; pre-push hooks are off.
+     *
+     * @throws GitException when origin refuses or git fails, with a hint
+     */
+    public void push(String branch, String token, ShellCommand.OutputSink sink) {
+        requireValidBranchName(branch);
+        git.stream(
+                "push",
+                List.of(
+                        "-c",
+                        "core.hooksPath=/dev/null",
+                        "push",
+                        "--no-verify",
+                        "--set-upstream",
+                        "origin",
+                        "refs/heads/" + branch + ":refs/heads/" + branch),
+                token,
+                sink);
+    }
+
+    /**
+     * origin's default branch: as recorded by the clone, else asked from origin, else {@code main}.
+     *
+     * @param token for asking origin; may be {@code null}
+     */
+    public String originDefaultBranch(String token, ShellCommand.OutputSink sink) {
+        return defaultBranch(token, sink);
+    }
+
+    /**
+     * Who commits.
+     *
+     * @param name author and committer name
+     * @param email author and committer email
+     */
+    public record Identity(String name, String email) {
+        public Identity {
+            if (name == null || name.isBlank() || email == null || email.isBlank()) {
+                throw new IllegalArgumentException("A commit identity needs a name and an email");
+            }
+        }
+    }
+
+    /**
+     * A commit made in the workspace.
+     *
+     * @param sha its full id
+     * @param files the paths it changed
+     */
+    public record Commit(String sha, List<String> files) {}
+
     /** The current commit's sha. */
     public String head() {
         return git.capture("rev-parse", List.of("rev-parse", "--verify", "HEAD^{commit}"))

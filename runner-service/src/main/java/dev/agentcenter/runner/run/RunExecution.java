@@ -9,6 +9,7 @@ import dev.agentcenter.runner.agent.AgentException;
 import dev.agentcenter.runner.agent.AgentRequest;
 import dev.agentcenter.runner.agent.AgentRun;
 import dev.agentcenter.runner.agent.Agents;
+import dev.agentcenter.runner.delivery.GitDelivery;
 import dev.agentcenter.runner.execution.ChildEnvironment;
 import dev.agentcenter.runner.execution.GitException;
 import dev.agentcenter.runner.execution.GitWorkspace;
@@ -64,6 +65,7 @@ final class RunExecution {
     private final RepositoryTokens tokens;
     private final Agents agents;
     private final RunJournal journal;
+    private final GitDelivery delivery;
     private SecretRedactor redactor = new SecretRedactor();
     private String token;
 
@@ -79,7 +81,8 @@ final class RunExecution {
             DataSource dataSource,
             ObjectMapper json,
             RepositoryTokens tokens,
-            Agents agents) {
+            Agents agents,
+            GitDelivery delivery) {
         this.context = context;
         this.runner = runner;
         this.properties = properties;
@@ -87,6 +90,7 @@ final class RunExecution {
         this.json = json;
         this.tokens = tokens;
         this.agents = agents;
+        this.delivery = delivery;
         this.journal = new RunJournal(context.runId(), context.leaseToken(), dataSource, this::onLeaseLost);
     }
 
@@ -173,6 +177,16 @@ final class RunExecution {
         }
         try {
             Integer exitCode = runCommands(workspace);
+            try {
+                // Only a run that succeeded delivers; a cancel or a lost lease stops it between steps.
+                delivery.deliver(
+                        RunDeliveryJournal.request(context, token, redactor),
+                        git,
+                        new RunDeliveryJournal(journal, context, json, redactor),
+                        () -> cancelRequested || lost);
+            } catch (GitDelivery.Failure e) {
+                return finish(Outcome.FAILED, e.code(), e.getMessage(), exitCode, workspace, diff(git, base));
+            }
             if (cancelRequested) {
                 return finish(Outcome.CANCELLED, "cancelled", cancelMessage(), exitCode, workspace, diff(git, base));
             }

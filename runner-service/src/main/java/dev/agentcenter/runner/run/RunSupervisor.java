@@ -2,6 +2,7 @@ package dev.agentcenter.runner.run;
 
 import dev.agentcenter.runner.RunnerProperties;
 import dev.agentcenter.runner.agent.Agents;
+import dev.agentcenter.runner.delivery.GitDelivery;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -42,6 +43,7 @@ class RunSupervisor implements SmartLifecycle {
     private final RepositoryTokens tokens;
     private final Agents agents;
     private final JdbcClient db;
+    private final GitDelivery delivery;
     private volatile boolean accepting;
 
     RunSupervisor(
@@ -52,7 +54,8 @@ class RunSupervisor implements SmartLifecycle {
             ObjectMapper json,
             RepositoryTokens tokens,
             Agents agents,
-            JdbcClient db) {
+            JdbcClient db,
+            GitDelivery delivery) {
         this.loader = loader;
         this.runner = runner;
         this.properties = properties;
@@ -61,6 +64,7 @@ class RunSupervisor implements SmartLifecycle {
         this.tokens = tokens;
         this.agents = agents;
         this.db = db;
+        this.delivery = delivery;
     }
 
     /** Starts the run unless it is already running here (same attempt), we are full, or it is not ours to run. */
@@ -81,7 +85,8 @@ class RunSupervisor implements SmartLifecycle {
         if (context.isEmpty()) {
             return Acceptance.NOT_DISPATCHABLE;
         }
-        RunExecution execution = new RunExecution(context.get(), runner, properties, dataSource, json, tokens, agents);
+        RunExecution execution =
+                new RunExecution(context.get(), runner, properties, dataSource, json, tokens, agents, delivery);
         active.put(runId, execution);
         Thread.ofVirtual().name("run-" + runId).start(() -> {
             try {

@@ -380,6 +380,73 @@ class GitWorkspaceTest {
         assertThatThrownBy(() -> git.diffSince("--output=/tmp/x", 100)).isInstanceOf(IllegalArgumentException.class);
     }
 
+    @Test
+    void commitAllCommitsEverythingAsTheIdentityWithoutHooksOrConfig() throws Exception {
+        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT);
+        git.cloneInto(originUrl, null, lines);
+        git.checkout("agent/x", "main", null, lines);
+        Path hooks = workspace.resolve(".git/hooks");
+        write(hooks.resolve("pre-commit"), "#!/bin/sh\nexit 1\n");
+        write(hooks.resolve("post-commit"), "#!/bin/sh\ntouch \"$(git rev-parse --git-dir)/post-commit-ran\"\n");
+        hooks.resolve("pre-commit").toFile().setExecutable(true);
+        hooks.resolve("post-commit").toFile().setExecutable(true);
+        String configBefore = Files.readString(workspace.resolve(".git/config"));
+        write(workspace.resolve("README.md"), "# Demo\nchanged\n");
+        write(workspace.resolve("docs/new.txt"), "new\n");
+        Files.delete(workspace.resolve("old.txt"));
+        assertThat(git.hasChanges()).isTrue();
+
+        GitWorkspace.Commit commit =
+                git.commitAll("Subject line\n\nBody text\n", new GitWorkspace.Identity("Bot", "bot@example.test"));
+
+        assertThat(commit.sha()).isEqualTo(git.head());
+        assertThat(commit.files()).containsExactlyInAnyOrder("README.md", "docs/new.txt", "old.txt");
+        assertThat(git(workspace, "log", "-1", "--format=%an <%ae>|%cn <%ce>|%s|%b"))
+                .isEqualTo("Bot <bot@example.test>|Bot <bot@example.test>|Subject line|Body text");
+        assertThat(workspace.resolve(".git/post-commit-ran"))
+                .as("hooks are off")
+                .doesNotExist();
+        assertThat(Files.readString(workspace.resolve(".git/config"))).isEqualTo(configBefore);
+        assertThat(git.hasChanges()).isFalse();
+        assertThat(git.currentBranch()).isEqualTo("agent/x");
+        assertThat(git.commitsAheadOf("refs/remotes/origin/main")).isEqualTo(1);
+        assertThat(git.commitsAheadOf("refs/remotes/origin/missing")).isEqualTo(-1);
+    }
+
+    @Test
+    void pushSetsTheUpstreamWithoutTheTokenAndARejectedPushHasAHint() throws Exception {
+        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT);
+        git.cloneInto(originUrl, TOKEN, lines);
+        git.checkout("agent/push", "main", TOKEN, lines);
+        write(workspace.resolve("one.txt"), "one\n");
+        String first = git.commitAll("One", new GitWorkspace.Identity("Bot", "bot@example.test"))
+                .sha();
+
+        git.push("agent/push", TOKEN, lines);
+
+        assertThat(git(origin, "rev-parse", "refs/heads/agent/push")).isEqualTo(first);
+        assertThat(git.commitOf("refs/remotes/origin/agent/push")).isEqualTo(first);
+        assertThat(git(workspace, "config", "branch.agent/push.merge")).isEqualTo("refs/heads/agent/push");
+        assertThat(filesContaining(workspace, TOKEN)).isEmpty();
+        assertThat(filesContaining(origin, TOKEN)).isEmpty();
+        assertThat(lines.all()).noneMatch(line -> line.contains(TOKEN));
+
+        // someone else pushes to the branch meanwhile
+        Path other = tmp.resolve("other");
+        git(tmp, "clone", "--quiet", "--branch", "agent/push", originUrl, other.toString());
+        write(other.resolve("two.txt"), "two\n");
+        git(other, "add", "-A");
+        commit(other, "Two");
+        git(other, "push", "--quiet", "origin", "agent/push");
+        write(workspace.resolve("three.txt"), "three\n");
+        git.commitAll("Three", new GitWorkspace.Identity("Bot", "bot@example.test"));
+
+        assertThatThrownBy(() -> git.push("agent/push", TOKEN, lines)).isInstanceOfSatisfying(GitException.class, e -> {
+            assertThat(e.getMessage()).contains("push");
+            assertThat(e.hint()).isEqualTo(GitException.PUSH_REJECTED_HINT);
+        });
+    }
+
     private Set<Path> askpassDirectories() throws IOException {
         try (Stream<Path> entries = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             return entries.filter(path -> path.getFileName().toString().startsWith("agent-center-askpass-"))
