@@ -36,8 +36,8 @@ export function createApi(http: HttpClient) {
         post<Workspace>('/api/workspaces', body),
     },
     tasks: {
-      list: (workspaceId: string, status?: TaskStatus | null, limit = 100) =>
-        get<Page<Task>>('/api/tasks', { workspaceId, status, limit }),
+      list: (workspaceId: string, status?: TaskStatus | null, limit = 100, cursor?: string) =>
+        get<Page<Task>>('/api/tasks', { workspaceId, status, limit, cursor }),
       get: (taskId: string) => get<Task>(`/api/tasks/${id(taskId)}`),
       create: (body: CreateTaskRequest) => post<Task>('/api/tasks', body),
       runs: (taskId: string) => get<Page<Run>>(`/api/tasks/${id(taskId)}/runs`),

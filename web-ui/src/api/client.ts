@@ -44,6 +44,18 @@ export class ApiError extends Error implements Problem {
   }
 }
 
+/** A problem found before asking the server (shown the same way as the server's). */
+export function localProblem(title: string, detail: string, field?: string): ApiError {
+  return new ApiError({
+    status: 0,
+    title,
+    detail,
+    code: 'invalid_input',
+    requestId: null,
+    errors: field ? [{ field, message: detail }] : [],
+  });
+}
+
 /** Anything thrown while talking to the API, as an ApiError (network failures and bugs included). */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;

@@ -176,7 +176,7 @@ describe('agent messages and tools', () => {
       ev(2, 'git.pr.opened', 'Opened pull request #7', { number: 7, url: 'https://github.com/o/r/pull/7' }),
     ]);
     expect(state.pullRequest).toEqual({ number: 7, url: 'https://github.com/o/r/pull/7' });
-    expect(state.items[1]).toMatchObject({ kind: 'note', link: { label: 'Pull request #7' } });
+    expect(state.items[1]).toMatchObject({ kind: 'note', link: { href: 'https://github.com/o/r/pull/7' } });
   });
 });
 

@@ -332,7 +332,8 @@ class Draft {
         const url = str(payload.url);
         const number = num(payload.number);
         if (url) this.pullRequest = { number, url };
-        this.note(event, url ? { href: url, label: number === null ? 'Pull request' : `Pull request #${number}` } : null);
+        // The link reads as its address: the page header carries the one named "Pull request #N".
+        this.note(event, url ? { href: url, label: url } : null);
         return;
       }
       default: {
@@ -358,8 +359,8 @@ class Draft {
       position = this.openMessage;
     }
     const current = position === undefined ? undefined : this.items[position];
-    if (current && current.kind === 'message') {
-      this.items[position!] = {
+    if (position !== undefined && current && current.kind === 'message') {
+      this.items[position] = {
         ...current,
         itemId: current.itemId ?? itemId,
         text: delta ? current.text + text : text,
