@@ -6,7 +6,8 @@ const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeS
 export function formatRelative(iso: string, now = Date.now()): string {
   const seconds = Math.round((new Date(iso).getTime() - now) / 1000);
   const abs = Math.abs(seconds);
-  if (abs < 45) return seconds <= 0 ? 'just now' : 'in a few seconds';
+  // Small clock differences between browser and server must not read as "in a few seconds".
+  if (abs < 45) return 'just now';
   if (abs < 45 * 60) return relative.format(Math.round(seconds / 60), 'minute');
   if (abs < 22 * 3600) return relative.format(Math.round(seconds / 3600), 'hour');
   if (abs < 26 * 86400) return relative.format(Math.round(seconds / 86400), 'day');

@@ -62,7 +62,7 @@ export default function TaskDetailPage({ taskId }: { taskId: string }) {
   const latest: Run | undefined = runList[0];
   const selected: Run | undefined = (requestedRun && runList.find((r) => r.id === requestedRun)) || latest;
   const viewingLatest = selected !== undefined && selected.id === latest?.id;
-  const { timeline, error: streamError } = useRunTimeline(selected?.id ?? null);
+  const { timeline, error: streamError, catchingUp } = useRunTimeline(selected?.id ?? null);
 
   // The live stream knows about status changes before the next fetch does.
   const selectedStatus = (selected && timeline.status) || selected?.status || null;
@@ -248,7 +248,7 @@ export default function TaskDetailPage({ taskId }: { taskId: string }) {
               key={selected.id}
               items={timeline.items}
               runEnded={runEnded}
-              emptyText={runEnded ? 'This run produced no events.' : 'Waiting for the run to start…'}
+              emptyText={catchingUp ? 'Loading output…' : runEnded ? 'This run produced no events.' : 'Waiting for the run to start…'}
             />
           </div>
         )}
