@@ -186,10 +186,10 @@ export async function screenshot(page, name, { docs = true } = {}) {
  * controls rather than a race against the clock. Bounded: it gives up after 60 s whatever happens.
  */
 export async function gate() {
-  const dir = await mkdtemp(path.join(tmpdir(), 'agent-center-gate-'));
+  const dir = await mkdtemp(path.join(tmpdir(), 'ac-gate-'));
   const file = path.join(dir, 'open');
   return {
-    command: `for i in $(seq 1 600); do [ -e '${file}' ] && break; sleep 0.1; done`,
+    command: `for i in $(seq 600); do [ -e '${file}' ] && break; sleep 0.1; done`,
     async open() {
       await writeFile(file, '');
     },

@@ -2,7 +2,7 @@
 // then works the UI the way a person does, finding things by role, label and text (see the UI contract).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { apiClient, gate, launchBrowser, openPage, randomSuffix, screenshot, until } from '../lib/harness.mjs';
+import { apiClient, gate, launchBrowser, openPage, screenshot, until } from '../lib/harness.mjs';
 import {
   TASK_URL,
   expectOutputLine,
@@ -14,6 +14,8 @@ import {
   wasNotReloaded,
 } from '../lib/ui.mjs';
 
+// Titles need only be unique in the workspace, which is new for every run: they read like real work in the
+// screenshots that the README shows.
 const api = apiClient();
 const TEST_TIMEOUT = 90_000;
 let browser;
@@ -54,7 +56,7 @@ async function tasksTitled(title) {
 }
 
 test('the app is served at / and at deep links', { timeout: TEST_TIMEOUT }, async () => {
-  const task = await api.task(workspace.id, `Deep link ${randomSuffix()}`, ['echo deep']);
+  const task = await api.task(workspace.id, 'Check the deep links', ['echo deep']);
   await withPage('deep-links', async (page) => {
     for (const route of ['/', '/tasks', `/tasks/${task.id}`, `/tasks/${task.id}?run=${crypto.randomUUID()}`, '/automations', '/settings']) {
       const response = await page.goto(api.baseUrl + route);
@@ -66,7 +68,7 @@ test('the app is served at / and at deep links', { timeout: TEST_TIMEOUT }, asyn
 });
 
 test('a deep link opens the task, live, with the main navigation', { timeout: TEST_TIMEOUT }, async () => {
-  const title = `Deep link ${randomSuffix()}`;
+  const title = 'Open the task page';
   const task = await api.task(workspace.id, title, ['echo deep']);
   await withPage('deep-link-task', async (page) => {
     await page.goto(`${api.baseUrl}/tasks/${task.id}`);
@@ -82,7 +84,7 @@ test('a deep link opens the task, live, with the main navigation', { timeout: TE
 });
 
 test('a task created in the New task form runs live, completes and shows its diff', { timeout: TEST_TIMEOUT }, async () => {
-  const title = `Say hello ${randomSuffix()}`;
+  const title = 'Add a greeting file';
   const held = await gate();
   try {
     await withPage('create-and-start', async (page) => {
@@ -142,7 +144,7 @@ test('a task created in the New task form runs live, completes and shows its dif
 });
 
 test('cancelling a running task ends it cancelled and keeps its output', { timeout: TEST_TIMEOUT }, async () => {
-  const title = `Long sleep ${randomSuffix()}`;
+  const title = 'Long-running import';
   const task = await api.task(workspace.id, title, ['echo before the sleep', 'sleep 60']);
   const run = await api.start(task.id);
   await withPage('cancel', async (page) => {
@@ -159,7 +161,7 @@ test('cancelling a running task ends it cancelled and keeps its output', { timeo
 });
 
 test('a follow-up queues a second run in the same workspace, which completes', { timeout: TEST_TIMEOUT }, async () => {
-  const title = `Count runs ${randomSuffix()}`;
+  const title = 'Count the runs';
   // Each run appends to the same file: the second run sees the first one's workspace.
   const task = await api.task(workspace.id, title, ['printf x >> count.txt', 'echo "count=$(wc -c < count.txt)"']);
   await api.start(task.id);
@@ -186,8 +188,8 @@ test('a follow-up queues a second run in the same workspace, which completes', {
 });
 
 test('an automation created in the form and triggered by hand makes a task that runs', { timeout: TEST_TIMEOUT }, async () => {
-  const name = `Yearly report ${randomSuffix()}`;
-  const taskTitle = `Report from automation ${randomSuffix()}`;
+  const name = 'Yearly report';
+  const taskTitle = 'Write the yearly report';
   await withPage('automation', async (page) => {
     await page.goto(`${api.baseUrl}/automations`);
     await page.getByRole('heading', { name: 'Automations', exact: true }).waitFor();
@@ -226,7 +228,7 @@ test('an automation created in the form and triggered by hand makes a task that 
 });
 
 test('a second tab on the task list follows status changes made elsewhere, without reloading', { timeout: TEST_TIMEOUT }, async () => {
-  const title = `Watched elsewhere ${randomSuffix()}`;
+  const title = 'Build the release';
   const held = await gate();
   try {
     const task = await api.task(workspace.id, title, ['echo watched', held.command]);
@@ -260,8 +262,8 @@ test('a second tab on the task list follows status changes made elsewhere, witho
 });
 
 test('the task list shows each task with its status and filters by status', { timeout: TEST_TIMEOUT }, async () => {
-  const done = `Lint the code ${randomSuffix()}`;
-  const stopped = `Stopped job ${randomSuffix()}`;
+  const done = 'Lint the code';
+  const stopped = 'Nightly backup';
   const doneTask = await api.task(workspace.id, done, ['echo lint ok']);
   await api.awaitRun((await api.start(doneTask.id)).id, ['completed']);
   const stoppedTask = await api.task(workspace.id, stopped, ['sleep 60']);
@@ -276,11 +278,13 @@ test('the task list shows each task with its status and filters by status', { ti
     await expectRowStatus(page, stopped, 'cancelled');
     await screenshot(page, 'task-list');
 
-    await page.getByLabel('Status', { exact: true }).selectOption('cancelled');
+    // getByLabel would match the whole <label> text, which includes the options: the select's name is "Status".
+    const filter = page.getByRole('combobox', { name: 'Status', exact: true });
+    await filter.selectOption('cancelled');
     await until('only cancelled tasks listed', async () =>
       (await page.getByRole('link', { name: done, exact: true }).count()) === 0 &&
       (await page.getByRole('link', { name: stopped, exact: true }).count()) === 1);
-    await page.getByLabel('Status', { exact: true }).selectOption('All');
+    await filter.selectOption('All');
     await page.getByRole('link', { name: done, exact: true }).waitFor();
   });
 });

@@ -49,9 +49,14 @@ class BrowserEndToEndTest {
         try (Stack stack = Stack.start();
                 PrintStream log = new PrintStream(Files.newOutputStream(LOG), true, StandardCharsets.UTF_8)) {
             Map<String, String> env = Map.of(
-                    "AGENT_CENTER_URL", stack.apiUrl(),
-                    "CHROMIUM_PATH", chromium.toString(),
-                    "NO_COLOR", "1");
+                    "AGENT_CENTER_URL",
+                    stack.apiUrl(),
+                    "CHROMIUM_PATH",
+                    chromium.toString(),
+                    "NO_COLOR",
+                    "1",
+                    "FORCE_COLOR",
+                    "0");
             Result result = run(
                     List.of(node.toString(), "--test", "--test-reporter=spec", "--test-concurrency=1", "tests/"),
                     env,
