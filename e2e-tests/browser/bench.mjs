@@ -3,6 +3,7 @@
 //
 //   node e2e-tests/browser/bench.mjs [--url http://127.0.0.1:3000] [--token T] [--loads 7] [--lines 100000]
 //                                    [--assets web-ui/target/classes/static/assets] [--chromium /usr/bin/chromium]
+//                                    [--ws-probe]
 //
 // 1. first render: N cold loads (each in a new browser context, so with an empty cache) of the task list and of a
 //    task page, timed from navigation start until the list row / the task's heading and status are in the DOM
@@ -10,6 +11,7 @@
 //    transferred;
 // 2. streaming: with the task page open, a run printing `seq <lines>` is started, and until its last line is
 //    rendered the page counts animation frames (fps) and long main-thread tasks (PerformanceObserver 'longtask');
+//    with --ws-probe a bare WebSocket subscriber in another tab also times the API's delivery of the last line;
 // 3. bundle: raw and gzip size of the built JS and CSS (gzip level 6, as Tomcat's server.compression sends them).
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -25,11 +27,12 @@ const { values: options } = parseArgs({
     lines: { type: 'string', default: '100000' },
     assets: { type: 'string', default: path.join(repoRoot, 'web-ui', 'target', 'classes', 'static', 'assets') },
     chromium: { type: 'string' },
+    'ws-probe': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (options.help) {
-  console.log('usage: node e2e-tests/browser/bench.mjs [--url URL] [--token T] [--loads N] [--lines N] [--assets DIR] [--chromium PATH]');
+  console.log('usage: node e2e-tests/browser/bench.mjs [--url URL] [--token T] [--loads N] [--lines N] [--assets DIR] [--chromium PATH] [--ws-probe]');
   process.exit(0);
 }
 if (options.chromium) process.env.CHROMIUM_PATH = options.chromium;
@@ -169,21 +172,21 @@ async function streaming(browser, workspace) {
           if (bench.end == null) requestAnimationFrame(frame);
         };
         requestAnimationFrame(frame);
-        // Reading the log's text costs time on the main thread too: often until the first line, then every 100 ms.
-        const text = () => document.querySelector('[role="log"]')?.textContent ?? '';
-        const watchLast = () => {
-          if (text().includes(markers.last)) bench.end = performance.now();
-          else setTimeout(watchLast, 100);
-        };
-        const watchFirst = () => {
-          if (text().includes(markers.first)) {
-            bench.firstLine = performance.now();
-            watchLast();
-          } else if (text().includes(markers.last)) {
-            bench.end = performance.now();
-          } else setTimeout(watchFirst, 20);
-        };
-        watchFirst();
+        // Rendered = a node holding the marker text was added (or its text set) inside the log. A MutationObserver
+        // sees it in the same task that rendered it, and costs little beside the rendering itself.
+        const holds = (node, marker) => (node.textContent ?? '').includes(marker);
+        new MutationObserver((records) => {
+          for (const record of records) {
+            const nodes = record.type === 'characterData' ? [record.target] : [...record.addedNodes];
+            for (const node of nodes) {
+              const element = node.nodeType === 1 ? node : node.parentElement;
+              if (!element?.closest('[role="log"]')) continue;
+              if (bench.firstLine == null && holds(node, markers.first)) bench.firstLine = performance.now();
+              if (bench.end == null && holds(node, markers.last)) bench.end = performance.now();
+            }
+          }
+        }).observe(document.body, { childList: true, subtree: true, characterData: true });
+        bench.epochOffset = Date.now() - performance.now();
         const headers = { 'Content-Type': 'application/json' };
         if (token) headers.Authorization = `Bearer ${token}`;
         const started = performance.now();
@@ -194,7 +197,12 @@ async function streaming(browser, workspace) {
       },
       { taskId: task.id, token: options.token, markers },
     );
+    // Off by default: the probe's own work shares the machine's cores with the page being measured.
+    const delivered = options['ws-probe']
+      ? probeDelivery(browser, await page.evaluate(() => window.__bench.runId), markers.last)
+      : Promise.resolve(undefined);
     await page.waitForFunction(() => window.__bench.end != null, null, { timeout: 180_000, polling: 500 });
+    const deliveredAt = await delivered;
     const bench = await page.evaluate(() => ({
       ...window.__bench,
       domNodes: document.getElementsByTagName('*').length,
@@ -214,9 +222,47 @@ async function streaming(browser, workspace) {
     console.log(`   run start -> last line rendered:       ${ms(duration)}`);
     console.log(`   run start -> first line rendered:      ${ms(bench.firstLine == null ? null : bench.firstLine - startedAt)}`);
     console.log(`   runner time (startedAt -> finishedAt): ${ms(runSeconds * 1000)}  (run ${run.status})`);
+    if (deliveredAt !== undefined) {
+      console.log(`   run start -> last line over /ws:       ${ms(deliveredAt == null ? null : deliveredAt - (bench.epochOffset + startedAt))}  (a bare WebSocket client in another tab)`);
+    }
     console.log(`   frames: ${(frames.length / (duration / 1000)).toFixed(1)} fps on average, ${worstSecond} in the worst 1 s window`);
     console.log(`   long tasks (>50 ms): ${longTasks.length}, longest ${ms(longest).trim()}, ${ms(blocked).trim()} in all (${((100 * blocked) / duration).toFixed(0)}% of the time)`);
     console.log(`   after the stream: ${bench.domNodes} DOM elements, JS heap ${bench.heap == null ? 'n/a' : `${(bench.heap / 1048576).toFixed(1)} MiB`}\n`);
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * A bare WebSocket subscriber in a page of its own (its own renderer process, so it does not compete with the UI's
+ * main thread): resolves with the epoch time at which the event holding `marker` arrived, or null.
+ */
+async function probeDelivery(browser, runId, marker) {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}/health`);
+    return await page.evaluate(
+      ({ runId, marker, token }) =>
+        new Promise((resolve) => {
+          const url = new URL('/ws', location.href);
+          url.protocol = url.protocol.replace('http', 'ws');
+          if (token) url.searchParams.set('token', token);
+          const socket = new WebSocket(url);
+          const timeout = setTimeout(() => resolve(null), 180_000);
+          socket.onopen = () => socket.send(JSON.stringify({ type: 'subscribe_run', runId }));
+          socket.onmessage = (message) => {
+            const data = JSON.parse(message.data);
+            if (data.type === 'run_event' && (data.event.message ?? '').includes(marker)) {
+              clearTimeout(timeout);
+              socket.close();
+              resolve(Date.now());
+            }
+          };
+          socket.onerror = () => resolve(null);
+        }),
+      { runId, marker, token: options.token },
+    );
   } finally {
     await context.close();
   }
