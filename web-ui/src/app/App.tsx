@@ -135,12 +135,21 @@ function Shell() {
 
 function WorkspaceSelect() {
   const { workspaces, current, select } = useWorkspaces();
+  const [location, navigate] = useLocation();
   const list = workspaces.data ?? [];
   if (list.length === 0) return null;
   return (
     <label className="workspace-select">
       <span className="visually-hidden-narrow">Workspace</span>
-      <select value={current?.id ?? ''} onChange={(e) => select(e.target.value)}>
+      <select
+        value={current?.id ?? ''}
+        onChange={(e) => {
+          select(e.target.value);
+          // A task or automation of the previous workspace makes no sense in the new one: go to its list.
+          const section = location.match(/^\/(tasks|automations)\/./);
+          if (section) navigate(`/${section[1]}`);
+        }}
+      >
         {list.map((w) => (
           <option key={w.id} value={w.id}>
             {w.name}

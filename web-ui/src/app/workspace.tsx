@@ -2,7 +2,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, t
 import { api } from '../api/api';
 import type { Workspace } from '../api/types';
 import { broadcast, onBroadcast } from '../sync/broadcast';
-import { onPrefsChange, prefs, WORKSPACE_KEY } from './prefs';
+import { onPrefsChange, prefs, TOKEN_KEY, WORKSPACE_KEY } from './prefs';
 import { useResource, type Resource } from './useResource';
 
 interface WorkspaceContextValue {
@@ -23,6 +23,7 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     const offPrefs = onPrefsChange((key) => {
       if (key === WORKSPACE_KEY) setSelectedId(prefs.workspaceId());
+      if (key === TOKEN_KEY) reload(); // a new token may open what a 401 closed
     });
     const offSync = onBroadcast((message) => {
       if (message.type === 'workspace') setSelectedId(message.workspaceId);

@@ -1,8 +1,9 @@
-import { Link } from 'wouter';
+import { Link, useLocation } from 'wouter';
 import type { ApiError } from '../api/client';
 
 /** An API error in words: title, detail, code, field errors, request id; a 401 points at Settings. */
 export function ErrorAlert({ error, onRetry, label }: { error: ApiError | null; onRetry?: () => void; label?: string }) {
+  const [location] = useLocation();
   if (!error) return null;
   return (
     <div className="alert alert-error" role="alert">
@@ -21,7 +22,7 @@ export function ErrorAlert({ error, onRetry, label }: { error: ApiError | null; 
           ))}
         </ul>
       )}
-      {error.unauthorized && (
+      {error.unauthorized && location !== '/settings' && (
         <p>
           This server needs an API token. <Link href="/settings">Set it in Settings</Link>.
         </p>

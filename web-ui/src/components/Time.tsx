@@ -18,6 +18,15 @@ export function formatAbsolute(iso: string): string {
   return absolute.format(new Date(iso));
 }
 
+/** The time as it reads in `timeZone` (e.g. an automation's), falling back to the browser's zone. */
+export function formatInZone(iso: string, timeZone: string): string {
+  try {
+    return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(new Date(iso));
+  } catch {
+    return absolute.format(new Date(iso));
+  }
+}
+
 /** "3 minutes ago", with the exact time as tooltip; re-renders every 30 s. */
 export function RelativeTime({ iso, empty = '—' }: { iso: string | null | undefined; empty?: string }) {
   const [now, setNow] = useState(() => Date.now());

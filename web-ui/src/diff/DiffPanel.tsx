@@ -26,7 +26,17 @@ export default function DiffPanel({ runId, runActive, onClose }: { runId: string
   useEffect(() => headingRef.current?.focus(), []);
 
   return (
-    <section role="region" aria-label="Diff" className="diff-panel">
+    <section
+      role="region"
+      aria-label="Diff"
+      className="diff-panel"
+      onKeyDown={(event) => {
+        if (event.key === 'Escape') {
+          event.stopPropagation();
+          onClose();
+        }
+      }}
+    >
       <div className="diff-head">
         <h2 ref={headingRef} tabIndex={-1}>
           Diff

@@ -7,7 +7,7 @@ import { useWorkspace } from '../app/workspace';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { EmptyState, Loading } from '../components/States';
 import { StatusBadge } from '../components/StatusBadge';
-import { formatAbsolute, RelativeTime } from '../components/Time';
+import { formatAbsolute, formatInZone, RelativeTime } from '../components/Time';
 import { onBroadcast } from '../sync/broadcast';
 import { AutomationForm, describeCron } from './AutomationForm';
 import { OutcomeMessage, useAutomationActions } from './automationActions';
@@ -116,7 +116,7 @@ export default function AutomationDetailPage({ automationId }: { automationId: s
                 <ul>
                   {schedule.data.nextFireTimes.map((time) => (
                     <li key={time}>
-                      <time dateTime={time}>{formatAbsolute(time)}</time>
+                      <time dateTime={time} title={formatAbsolute(time)}>{formatInZone(time, a.timezone)}</time>
                     </li>
                   ))}
                 </ul>

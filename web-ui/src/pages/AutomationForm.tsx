@@ -1,13 +1,14 @@
 import cronstrue from 'cronstrue';
-import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
+import { type FormEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { api } from '../api/api';
 import { toApiError, type ApiError } from '../api/client';
 import type { AgentProvider, Automation, AutomationSchedule, PermissionMode } from '../api/types';
 import { useResource } from '../app/useResource';
 import { useWorkspace } from '../app/workspace';
+import { useFocusError } from '../app/useFocusError';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Field, fieldError } from '../components/Field';
-import { formatAbsolute } from '../components/Time';
+import { formatAbsolute, formatInZone } from '../components/Time';
 import { broadcast } from '../sync/broadcast';
 import { blank, buildConfig, buildPolicy, commandsText, MODEL_SUGGESTIONS, SAFE_BLOCKLIST_NOTE } from './taskForm';
 
@@ -84,6 +85,8 @@ export function AutomationForm({
   const [agent, setAgent] = useState<AgentProvider>(automation?.config?.agent?.provider ?? 'none');
   const [model, setModel] = useState(automation?.config?.agent?.model ?? '');
   const [error, setError] = useState<ApiError | null>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  useFocusError(formRef, error);
   const [busy, setBusy] = useState(false);
   const zonesId = useId();
   const modelsId = useId();
@@ -129,7 +132,7 @@ export function AutomationForm({
   }
 
   return (
-    <form className="form" onSubmit={submit} aria-busy={busy} noValidate>
+    <form ref={formRef} className="form" onSubmit={submit} aria-busy={busy} noValidate>
       <ErrorAlert error={error} />
       <Field label="Name" error={fieldError(error, 'name')}>
         <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} autoFocus />
@@ -148,7 +151,7 @@ export function AutomationForm({
                   <ul>
                     {preview.schedule.nextFireTimes.map((time) => (
                       <li key={time}>
-                        <time dateTime={time}>{formatAbsolute(time)}</time>
+                        <time dateTime={time} title={formatAbsolute(time)}>{formatInZone(time, preview.schedule!.timezone)}</time>
                       </li>
                     ))}
                   </ul>

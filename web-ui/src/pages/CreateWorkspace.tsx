@@ -1,7 +1,8 @@
-import { useState, type FormEvent } from 'react';
+import { type FormEvent, useRef, useState } from 'react';
 import { api } from '../api/api';
 import { toApiError, type ApiError } from '../api/client';
 import { useWorkspaces } from '../app/workspace';
+import { useFocusError } from '../app/useFocusError';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Field, fieldError } from '../components/Field';
 
@@ -23,6 +24,8 @@ export function CreateWorkspace() {
   const [slug, setSlug] = useState('');
   const [slugEdited, setSlugEdited] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  useFocusError(formRef, error);
   const [busy, setBusy] = useState(false);
 
   async function submit(event: FormEvent) {
@@ -46,7 +49,7 @@ export function CreateWorkspace() {
           Tasks, automations and repositories live in a workspace. Create the first one to start.
         </p>
       </div>
-      <form className="card form" onSubmit={submit} aria-busy={busy} noValidate>
+      <form ref={formRef} className="card form" onSubmit={submit} aria-busy={busy} noValidate>
         <h1>Create a workspace</h1>
         <ErrorAlert error={error} />
         <Field label="Name" error={fieldError(error, 'name')}>

@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from 'react';
+import { type FormEvent, useId, useRef, useState } from 'react';
 import { useLocation } from 'wouter';
 import { api } from '../api/api';
 import { toApiError, type ApiError } from '../api/client';
@@ -7,6 +7,7 @@ import { flash } from '../app/flash';
 import { useResource } from '../app/useResource';
 import { useWorkspace } from '../app/workspace';
 import { Dialog } from '../components/Dialog';
+import { useFocusError } from '../app/useFocusError';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Field, fieldError } from '../components/Field';
 import { broadcast } from '../sync/broadcast';
@@ -35,6 +36,8 @@ function NewTaskForm({ onClose }: { onClose: () => void }) {
   const [agent, setAgent] = useState<AgentProvider>('none');
   const [model, setModel] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  useFocusError(formRef, error);
   const [busy, setBusy] = useState(false);
   const modelsId = useId();
   const repo: RepoConnection | undefined = repos.data?.find((r) => r.id === repoId);
@@ -75,7 +78,7 @@ function NewTaskForm({ onClose }: { onClose: () => void }) {
   }
 
   return (
-    <form className="form" onSubmit={submit} aria-busy={busy} noValidate>
+    <form ref={formRef} className="form" onSubmit={submit} aria-busy={busy} noValidate>
       <ErrorAlert error={error} />
       <Field label="Title" error={fieldError(error, 'title')}>
         <input value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={500} autoFocus />

@@ -1,9 +1,10 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { api } from '../api/api';
 import { toApiError, type ApiError } from '../api/client';
 import type { RepoConnection, RepoConnectionTestResult } from '../api/types';
 import { useResource } from '../app/useResource';
 import { useWorkspace } from '../app/workspace';
+import { useFocusError } from '../app/useFocusError';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Field, fieldError } from '../components/Field';
 import { EmptyState, Loading } from '../components/States';
@@ -74,6 +75,8 @@ function AddRepository({ onAdded, onCancel }: { onAdded: () => void; onCancel: (
   const [branch, setBranch] = useState('');
   const [token, setToken] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  useFocusError(formRef, error);
   const [busy, setBusy] = useState(false);
 
   async function submit(event: FormEvent) {
@@ -103,7 +106,7 @@ function AddRepository({ onAdded, onCancel }: { onAdded: () => void; onCancel: (
   }
 
   return (
-    <form className="card form" onSubmit={submit} aria-busy={busy} noValidate>
+    <form ref={formRef} className="card form" onSubmit={submit} aria-busy={busy} noValidate>
       <ErrorAlert error={error} />
       <div className="form-row">
         <Field label="Owner" error={fieldError(error, 'owner')}>

@@ -40,6 +40,11 @@ export default function TaskDetailPage({ taskId }: { taskId: string }) {
   const [actionError, setActionError] = useState<ApiError | null>(() => flash.take(taskId));
   const [busy, setBusy] = useState<null | 'start' | 'cancel' | 'follow-up'>(null);
   const [diffOpen, setDiffOpen] = useState(false);
+  const diffButton = useRef<HTMLButtonElement>(null);
+  const closeDiff = () => {
+    setDiffOpen(false);
+    diffButton.current?.focus();
+  };
   const [followUp, setFollowUp] = useState('');
 
   const reloadTask = task.reload;
@@ -166,7 +171,7 @@ export default function TaskDetailPage({ taskId }: { taskId: string }) {
               </button>
             )}
             {selected && (
-              <button type="button" className="btn" aria-expanded={diffOpen} aria-controls="diff-panel" onClick={() => setDiffOpen((o) => !o)}>
+              <button ref={diffButton} type="button" className="btn" aria-expanded={diffOpen} aria-controls="diff-panel" onClick={() => setDiffOpen((o) => !o)}>
                 Diff
               </button>
             )}
@@ -283,7 +288,7 @@ export default function TaskDetailPage({ taskId }: { taskId: string }) {
       {diffOpen && selected && (
         <div id="diff-panel" className="diff-dock">
           <Suspense fallback={<Loading label="Loading diff viewer…" />}>
-            <DiffPanel key={selected.id} runId={selected.id} runActive={!runEnded} onClose={() => setDiffOpen(false)} />
+            <DiffPanel key={selected.id} runId={selected.id} runActive={!runEnded} onClose={closeDiff} />
           </Suspense>
         </div>
       )}

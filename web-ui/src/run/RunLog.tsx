@@ -260,7 +260,7 @@ function ToolBlock({ item }: { item: ToolItem }) {
       )}
       {output && (
         <details className="tool-details">
-          <summary>Output ({output.split('\n').length} lines)</summary>
+          <summary>Output ({output.trimEnd().split('\n').length} lines)</summary>
           <pre>{output.length > 20_000 ? `${output.slice(0, 20_000)}\n… (${output.length - 20_000} more characters)` : output}</pre>
         </details>
       )}

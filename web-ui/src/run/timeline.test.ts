@@ -162,6 +162,8 @@ describe('agent messages and tools', () => {
       agent(5, 'agent.tool_result', { callId: 'unknown', tool: 'Edit', status: 'error', output: 'no such file' }),
     ]);
     expect(state.items.map((i) => i.kind)).toEqual(['message', 'tool', 'message', 'tool']);
+    // The first message was cut short by the tool call: it no longer streams.
+    expect((state.items[0] as MessageItem).streaming).toBe(false);
     expect(state.items[1] as ToolItem).toMatchObject({
       tool: 'Bash',
       title: 'ls -la',

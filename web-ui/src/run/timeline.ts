@@ -196,9 +196,9 @@ class Draft {
     const payload = event.payload ?? {};
     const key = String(event.sequence);
     const type = event.eventType;
-    if (type !== 'agent.message.delta' && type !== 'agent.message' && type !== 'agent.usage') {
+    if (type !== 'agent.message.delta' && type !== 'agent.message' && type !== 'agent.usage' && type !== 'run.log') {
       // Anything else between two deltas ends the message they were building.
-      if (type !== 'run.log') this.openMessage = -1;
+      this.closeOpenMessage();
     }
     switch (type) {
       case 'run.log': {
@@ -380,6 +380,12 @@ class Draft {
     }
     if (itemId !== null) this.messages.set(itemId, position);
     this.openMessage = delta ? position : -1;
+  }
+
+  private closeOpenMessage(): void {
+    const open = this.openMessage >= 0 ? this.items[this.openMessage] : undefined;
+    if (open?.kind === 'message' && open.streaming) this.items[this.openMessage] = { ...open, streaming: false };
+    this.openMessage = -1;
   }
 
   private note(event: RunEvent, link: NoteItem['link']): void {
