@@ -1,0 +1,83 @@
+// How the tests find things in the UI: by role, label and text, exactly as /work/ui-contract.md names them.
+import { until } from './harness.mjs';
+
+const TERMINAL = ['completed', 'failed', 'cancelled'];
+export const TASK_URL = /\/tasks\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+export const runOutput = (page) => page.getByRole('log', { name: 'Run output' });
+
+/** Waits until the output terminal shows a line with exactly this text. */
+export async function expectOutputLine(page, text, { timeoutMs = 20_000 } = {}) {
+  const log = runOutput(page);
+  await until(`a line "${text}" in Run output`, async () => (await log.getByText(text, { exact: true }).count()) > 0, {
+    timeoutMs,
+    describe: async () => `Run output reads: ${JSON.stringify(tail(await log.innerText({ timeout: 1000 })))}`,
+  });
+}
+
+/** Reads a status badge: its text and data-status must both name the status. */
+async function readBadge(badge) {
+  const text = ((await badge.textContent({ timeout: 1000 })) ?? '').trim();
+  const data = await badge.getAttribute('data-status', { timeout: 1000 });
+  return { text, data };
+}
+
+async function expectBadge(badge, status, what, timeoutMs) {
+  let last;
+  await until(
+    `${what} to read "${status}"`,
+    async () => {
+      last = await readBadge(badge);
+      if (last.data !== status && TERMINAL.includes(last.data) && TERMINAL.includes(status)) {
+        // Ended otherwise: waiting longer cannot help.
+        const error = new Error(`${what} reads "${last.text}" (data-status ${last.data}), expected "${status}"`);
+        error.fatal = true;
+        throw error;
+      }
+      return last.text === status && last.data === status;
+    },
+    { timeoutMs, describe: () => (last ? `it reads "${last.text}" (data-status ${last.data})` : 'no badge found') },
+  );
+}
+
+/** The task detail's status badge (data-testid="task-status"). */
+export function expectTaskStatus(page, status, { timeoutMs = 20_000 } = {}) {
+  return expectBadge(page.getByTestId('task-status'), status, 'the task status badge', timeoutMs);
+}
+
+/** A task list row: the nearest element around the task's title link that holds a status badge. */
+export function taskRow(page, title) {
+  return page
+    .getByRole('link', { name: title, exact: true })
+    .locator('xpath=ancestor::*[.//*[@data-status]][1]');
+}
+
+export function expectRowStatus(page, title, status, { timeoutMs = 20_000 } = {}) {
+  return expectBadge(
+    taskRow(page, title).locator('[data-status]').first(),
+    status,
+    `the status badge of task "${title}" in the list`,
+    timeoutMs,
+  );
+}
+
+/** Opens the task list through the main navigation (client-side, no reload). */
+export async function openTasksFromNav(page) {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tasks', exact: true }).click();
+  await page.getByRole('heading', { name: 'Tasks', exact: true }).waitFor();
+}
+
+/** A marker in the page's JavaScript world: it survives client-side navigation and dies with a reload. */
+export async function markNoReload(page) {
+  await page.evaluate(() => {
+    window.__agentCenterNoReload = true;
+  });
+}
+
+export async function wasNotReloaded(page) {
+  return page.evaluate(() => window.__agentCenterNoReload === true);
+}
+
+function tail(text, lines = 15) {
+  return text.split('\n').slice(-lines).join('\n');
+}

@@ -1,0 +1,290 @@
+// The web UI driven in Chromium against the real stack (AGENT_CENTER_URL): each test sets up through the REST API,
+// then works the UI the way a person does, finding things by role, label and text (see the UI contract).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { apiClient, gate, launchBrowser, openPage, screenshot, until } from '../lib/harness.mjs';
+import {
+  TASK_URL,
+  expectOutputLine,
+  expectRowStatus,
+  expectTaskStatus,
+  markNoReload,
+  openTasksFromNav,
+  taskRow,
+  wasNotReloaded,
+} from '../lib/ui.mjs';
+
+// Titles need only be unique in the workspace, which is new for every run: they read like real work in the
+// screenshots that the README shows.
+const api = apiClient();
+const TEST_TIMEOUT = 90_000;
+let browser;
+let workspace;
+
+before(async () => {
+  browser = await launchBrowser();
+  workspace = await api.workspace('Acme web');
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/**
+ * Runs a scenario in a fresh browser context (the workspace preset in localStorage). On failure it saves
+ * target/screenshots/failure-<name>.png and adds the page's URL and console errors to the error.
+ */
+async function withPage(name, scenario) {
+  const { context, page, problems } = await openPage(browser, { workspaceId: workspace.id });
+  try {
+    await scenario(page, context);
+  } catch (error) {
+    for (const [index, open] of context.pages().entries()) {
+      await screenshot(open, `failure-${name}${index ? `-tab${index + 1}` : ''}`, { docs: false }).catch(() => {});
+    }
+    error.message += `\n    at page ${page.url()}`;
+    if (problems.length) error.message += `\n    browser said:\n      ${problems.join('\n      ')}`;
+    throw error;
+  } finally {
+    await context.close();
+  }
+}
+
+async function tasksTitled(title) {
+  const page = await api.get(`/api/tasks?workspaceId=${workspace.id}&limit=200`);
+  return page.items.filter((task) => task.title === title);
+}
+
+test('the app is served at / and at deep links', { timeout: TEST_TIMEOUT }, async () => {
+  const task = await api.task(workspace.id, 'Check the deep links', ['echo deep']);
+  await withPage('deep-links', async (page) => {
+    for (const route of ['/', '/tasks', `/tasks/${task.id}`, `/tasks/${task.id}?run=${crypto.randomUUID()}`, '/automations', '/settings']) {
+      const response = await page.goto(api.baseUrl + route);
+      assert.equal(response.status(), 200, `GET ${route}`);
+      assert.match(response.headers()['content-type'], /^text\/html/, `GET ${route}`);
+      assert.match(await page.title(), /Agent Center/, `title of ${route}`);
+    }
+  });
+});
+
+test('a deep link opens the task, live, with the main navigation', { timeout: TEST_TIMEOUT }, async () => {
+  const title = 'Open the task page';
+  const task = await api.task(workspace.id, title, ['echo deep']);
+  await withPage('deep-link-task', async (page) => {
+    await page.goto(`${api.baseUrl}/tasks/${task.id}`);
+    await page.getByRole('heading', { level: 1, name: title, exact: true }).waitFor();
+    await expectTaskStatus(page, 'pending');
+    await page.getByRole('button', { name: 'Start', exact: true }).waitFor();
+    await page.getByRole('status', { name: 'Connection' }).getByText('Live', { exact: true }).waitFor();
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    for (const name of ['Tasks', 'Automations', 'Repositories', 'Runners', 'Settings']) {
+      await nav.getByRole('link', { name, exact: true }).waitFor();
+    }
+  });
+});
+
+test('a task created in the New task form runs live, completes and shows its diff', { timeout: TEST_TIMEOUT }, async () => {
+  const title = 'Add a greeting file';
+  const held = await gate();
+  try {
+    await withPage('create-and-start', async (page) => {
+      await page.goto(`${api.baseUrl}/tasks`);
+      await page.getByRole('heading', { name: 'Tasks', exact: true }).waitFor();
+      await page.getByRole('button', { name: 'New task', exact: true }).click();
+      await page.getByLabel('Title', { exact: true }).fill(title);
+      await page.getByLabel('Commands', { exact: true }).fill(
+        [
+          'echo hello',
+          'for i in 1 2 3; do echo "streaming line $i"; done',
+          held.command, // holds the run in "running" until the test has seen it live
+          "printf 'hi\\n' > new-file.txt",
+        ].join('\n'),
+      );
+      await page.getByRole('button', { name: 'Create and start', exact: true }).click();
+
+      // The form may open the new task itself or leave us on the list: both are fine, the task page is the goal.
+      if (!(await page.waitForURL(TASK_URL, { timeout: 5_000 }).then(() => true, () => false))) {
+        await page.getByRole('link', { name: title, exact: true }).click();
+        await page.waitForURL(TASK_URL);
+      }
+      await page.getByRole('heading', { level: 1, name: title, exact: true }).waitFor();
+
+      // Live: the output arrives while the run is provably still running (it waits on the gate).
+      await expectOutputLine(page, 'hello');
+      await expectOutputLine(page, 'streaming line 3');
+      await expectTaskStatus(page, 'running');
+      await page.getByRole('button', { name: 'Cancel', exact: true }).waitFor();
+      await screenshot(page, 'run-live');
+
+      await held.open();
+      await expectTaskStatus(page, 'completed');
+      await page.getByRole('button', { name: 'Retry', exact: true }).waitFor();
+      await page.getByText(/\bexit 0\b/).first().waitFor(); // a command block's result
+
+      await page.getByRole('button', { name: 'Diff', exact: true }).click();
+      const diff = page.getByRole('region', { name: 'Diff' });
+      await diff.getByText('new-file.txt').first().waitFor();
+      await diff.getByText('added', { exact: true }).first().waitFor();
+      await screenshot(page, 'diff-viewer');
+    });
+
+    const created = await tasksTitled(title);
+    assert.equal(created.length, 1, 'the form created exactly one task');
+    assert.equal(created[0].status, 'completed');
+    assert.deepEqual(
+      created[0].config.commands.map((c) => c.command).slice(0, 2),
+      ['echo hello', 'for i in 1 2 3; do echo "streaming line $i"; done'],
+      'one command per line of the Commands field',
+    );
+    const diff = await api.get(`/api/runs/${created[0].latestRun.id}/diff`);
+    assert.deepEqual(diff.files.map((f) => f.path), ['new-file.txt']);
+  } finally {
+    await held.remove();
+  }
+});
+
+test('cancelling a running task ends it cancelled and keeps its output', { timeout: TEST_TIMEOUT }, async () => {
+  const title = 'Long-running import';
+  const task = await api.task(workspace.id, title, ['echo before the sleep', 'sleep 60']);
+  const run = await api.start(task.id);
+  await withPage('cancel', async (page) => {
+    await page.goto(`${api.baseUrl}/tasks/${task.id}`);
+    await expectOutputLine(page, 'before the sleep');
+    await expectTaskStatus(page, 'running');
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await expectTaskStatus(page, 'cancelled');
+    await expectOutputLine(page, 'before the sleep');
+    await page.getByRole('button', { name: 'Retry', exact: true }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Cancel', exact: true }).count(), 0, 'no Cancel once the run ended');
+  });
+  assert.equal((await api.get(`/api/runs/${run.id}`)).status, 'cancelled');
+});
+
+test('a follow-up queues a second run in the same workspace, which completes', { timeout: TEST_TIMEOUT }, async () => {
+  const title = 'Count the runs';
+  // Each run appends to the same file: the second run sees the first one's workspace.
+  const task = await api.task(workspace.id, title, ['printf x >> count.txt', 'echo "count=$(wc -c < count.txt)"']);
+  await api.start(task.id);
+  await withPage('follow-up', async (page) => {
+    await page.goto(`${api.baseUrl}/tasks/${task.id}`);
+    await expectTaskStatus(page, 'completed');
+    await expectOutputLine(page, 'count=1');
+
+    await page.getByLabel('Follow-up', { exact: true }).fill('Once more, please');
+    await page.getByRole('button', { name: 'Send follow-up', exact: true }).click();
+
+    const runs = page.getByRole('navigation', { name: 'Runs' });
+    await runs.getByText(/^Run 2\b/).first().waitFor();
+    const second = await until('the follow-up run to exist and complete', async () => {
+      const list = await api.get(`/api/tasks/${task.id}/runs`);
+      const run = list.items.find((r) => r.attempt === 2);
+      return run?.status === 'completed' && run;
+    });
+    await runs.getByText(/^Run 2\b/).first().click();
+    await expectOutputLine(page, 'count=2');
+    await expectTaskStatus(page, 'completed');
+    assert.equal(second.prompt, 'Once more, please');
+  });
+});
+
+test('an automation created in the form and triggered by hand makes a task that runs', { timeout: TEST_TIMEOUT }, async () => {
+  const name = 'Yearly report';
+  const taskTitle = 'Write the yearly report';
+  await withPage('automation', async (page) => {
+    await page.goto(`${api.baseUrl}/automations`);
+    await page.getByRole('heading', { name: 'Automations', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'New automation', exact: true }).click();
+    await page.getByLabel('Name', { exact: true }).fill(name);
+    await page.getByLabel('Cron', { exact: true }).fill('0 6 1 1 *');
+    // The cron field explains itself as you type.
+    await page.getByText(/January/).first().waitFor();
+    const timezone = page.getByLabel('Timezone', { exact: true });
+    if ((await timezone.evaluate((el) => el.tagName)) === 'SELECT') {
+      await timezone.selectOption('UTC');
+    } else {
+      await timezone.fill('UTC');
+    }
+    await page.getByLabel('Task title', { exact: true }).fill(taskTitle);
+    await page.getByLabel('Commands', { exact: true }).fill('echo made by an automation');
+    await page.getByRole('button', { name: 'Create automation', exact: true }).click();
+
+    // Trigger now of this automation: the nearest block around its name that has the button.
+    const named = page.getByText(name, { exact: true }).first();
+    await named.waitFor();
+    await named
+      .locator('xpath=ancestor::*[.//button[normalize-space()="Trigger now"]][1]')
+      .getByRole('button', { name: 'Trigger now', exact: true })
+      .click();
+
+    const task = await until('a task made by the automation', async () => (await tasksTitled(taskTitle))[0]);
+    assert.ok(task.automationId, 'the task names its automation');
+
+    await openTasksFromNav(page);
+    await taskRow(page, taskTitle).waitFor();
+    await expectRowStatus(page, taskTitle, 'completed');
+    await page.getByRole('link', { name: taskTitle, exact: true }).click();
+    await expectOutputLine(page, 'made by an automation');
+  });
+});
+
+test('a second tab on the task list follows status changes made elsewhere, without reloading', { timeout: TEST_TIMEOUT }, async () => {
+  const title = 'Build the release';
+  const held = await gate();
+  try {
+    const task = await api.task(workspace.id, title, ['echo watched', held.command]);
+    await withPage('second-tab', async (first, context) => {
+      await first.goto(`${api.baseUrl}/tasks`);
+      const second = await context.newPage();
+      await second.goto(`${api.baseUrl}/tasks`);
+      for (const tab of [first, second]) {
+        await expectRowStatus(tab, title, 'pending');
+        await markNoReload(tab);
+      }
+
+      // A change through the REST API reaches both tabs.
+      await api.start(task.id);
+      for (const tab of [first, second]) await expectRowStatus(tab, title, 'running');
+
+      // A change made in the first tab reaches the second one.
+      await first.getByRole('link', { name: title, exact: true }).click();
+      await first.getByRole('heading', { level: 1, name: title, exact: true }).waitFor();
+      await first.getByRole('button', { name: 'Cancel', exact: true }).click();
+      await expectTaskStatus(first, 'cancelled');
+      await expectRowStatus(second, title, 'cancelled');
+
+      assert.ok(await wasNotReloaded(first), 'the first tab was not reloaded');
+      assert.ok(await wasNotReloaded(second), 'the second tab was not reloaded');
+    });
+  } finally {
+    await held.open();
+    await held.remove();
+  }
+});
+
+test('the task list shows each task with its status and filters by status', { timeout: TEST_TIMEOUT }, async () => {
+  const done = 'Lint the code';
+  const stopped = 'Nightly backup';
+  const doneTask = await api.task(workspace.id, done, ['echo lint ok']);
+  await api.awaitRun((await api.start(doneTask.id)).id, ['completed']);
+  const stoppedTask = await api.task(workspace.id, stopped, ['sleep 60']);
+  const stoppedRun = await api.start(stoppedTask.id);
+  await api.awaitRun(stoppedRun.id, ['running']);
+  await api.post(`/api/runs/${stoppedRun.id}/cancel`);
+  await api.awaitRun(stoppedRun.id, ['cancelled']);
+
+  await withPage('task-list', async (page) => {
+    await page.goto(`${api.baseUrl}/tasks`);
+    await expectRowStatus(page, done, 'completed');
+    await expectRowStatus(page, stopped, 'cancelled');
+    await screenshot(page, 'task-list');
+
+    // getByLabel would match the whole <label> text, which includes the options: the select's name is "Status".
+    const filter = page.getByRole('combobox', { name: 'Status', exact: true });
+    await filter.selectOption('cancelled');
+    await until('only cancelled tasks listed', async () =>
+      (await page.getByRole('link', { name: done, exact: true }).count()) === 0 &&
+      (await page.getByRole('link', { name: stopped, exact: true }).count()) === 1);
+    await filter.selectOption('All');
+    await page.getByRole('link', { name: done, exact: true }).waitFor();
+  });
+});
