@@ -27,6 +27,8 @@ export function Dialog({
     if (!dialog || !open) return;
     const opener = document.activeElement as HTMLElement | null;
     if (!dialog.open) dialog.showModal();
+    // showModal() focuses the first focusable element, the close button; the first field is more useful.
+    dialog.querySelector<HTMLElement>('.dialog-body :is(input, select, textarea):not(:disabled)')?.focus();
     return () => {
       if (dialog.open) dialog.close();
       opener?.focus?.();
