@@ -3,11 +3,17 @@
 #   docker build --build-arg SERVICE=worker-service -t agent-center-worker .
 # docker-compose.yml builds all three.
 
+# Vite needs Node.js >= 20.19, newer than the build image's distribution packages: take Node from its own image.
+FROM node:22-bookworm-slim AS node
+
 FROM maven:3.9-eclipse-temurin-25 AS build
 ARG SERVICE=api-service
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+COPY --from=node /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/npm
 # npm builds the web UI when the API is built; curl lets the Maven wrapper download Maven.
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends nodejs npm curl ca-certificates \
+RUN ln -s /usr/local/lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
+    && apt-get update \
+    && apt-get install -y --no-install-recommends curl ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
