@@ -125,6 +125,15 @@ class AgentDeliveryEndToEndTest {
         assertThat(connection.get("hasToken").asBoolean()).isTrue();
         assertThat(connection.toString()).doesNotContain(REPO_TOKEN);
         Path gate = fakes.resolve("delta-seen");
+        List<Map<String, String>> commands = List.of(
+                Map.of("command", "cat hello.txt"),
+                Map.of("command", "echo \"agent key in commands: ${ANTHROPIC_API_KEY:-unset}\""));
+        Map<String, Object> config = Map.of(
+                "agent", Map.of("provider", "claude"),
+                "commands", commands,
+                "commitMessage", "Add a greeting",
+                "prTitle", "Greet the world",
+                "prBody", "Written by Claude through Agent Center.");
         UUID task = id(post(
                 "/api/tasks",
                 Map.of(
@@ -139,17 +148,7 @@ class AgentDeliveryEndToEndTest {
                         "branchName",
                         BRANCH,
                         "config",
-                        Map.of(
-                                "agent", Map.of("provider", "claude"),
-                                "commands",
-                                        List.of(
-                                                Map.of("command", "cat hello.txt"),
-                                                Map.of(
-                                                        "command",
-                                                        "echo \"agent key in commands: ${ANTHROPIC_API_KEY:-unset}\"")),
-                                "commitMessage", "Add a greeting",
-                                "prTitle", "Greet the world",
-                                "prBody", "Written by Claude through Agent Center."))));
+                        config)));
 
         // --- the first run: the agent works, its text streams live, the result is delivered ---
         UUID first = id(post("/api/runs", Map.of("taskId", task)));
