@@ -34,7 +34,7 @@ final class Stack implements AutoCloseable {
     final Service worker;
     final Service runner;
 
-    private Stack(DatabaseSettings database, Path root) {
+    private Stack(DatabaseSettings database, Path root, Map<String, String> extraRunnerEnv) {
         this.database = database;
         this.root = root;
         Map<String, String> common = new HashMap<>();
@@ -67,12 +67,19 @@ final class Stack implements AutoCloseable {
         // Not a login shell: the host's profile (pyenv, nvm, …) must not add output or time to the tests.
         runnerEnv.put("RUNNER_SHELL", "bash -c");
         runnerEnv.put("RUNNER_GIT_BASE_URL", root.resolve("remotes").toUri().toString());
+        runnerEnv.putAll(extraRunnerEnv);
         runner = new Service("runner", jar("runner-service"), runnerPort, runnerEnv, root);
     }
 
     /** Starts all three and waits until each answers /health. */
     static Stack start() throws IOException {
-        Stack stack = new Stack(TestDatabase.shared().freshDatabase(), Files.createTempDirectory("agent-center-e2e"));
+        return start(Map.of());
+    }
+
+    /** Like {@link #start()}, with more (or other) environment variables for the runner, e.g. its agent CLIs. */
+    static Stack start(Map<String, String> extraRunnerEnv) throws IOException {
+        Stack stack = new Stack(
+                TestDatabase.shared().freshDatabase(), Files.createTempDirectory("agent-center-e2e"), extraRunnerEnv);
         try {
             stack.api.start(); // migrates the fresh database first, so the others start on a ready schema
             stack.api.awaitHealthy();
