@@ -76,6 +76,9 @@ export interface RunSummary {
   queuedAt: string | null;
   startedAt: string | null;
   finishedAt: string | null;
+  /** The pull request of the task's most recent run that opened or found one. */
+  pullRequestUrl: string | null;
+  pullRequestNumber: number | null;
 }
 
 export interface Task {
@@ -95,8 +98,6 @@ export interface Task {
   metadata: Record<string, unknown> | null;
   archivedAt: string | null;
   latestRun: RunSummary | null;
-  pullRequestUrl?: string | null;
-  pullRequestNumber?: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -122,8 +123,8 @@ export interface Run {
   queuedAt: string | null;
   startedAt: string | null;
   finishedAt: string | null;
-  pullRequestUrl?: string | null;
-  pullRequestNumber?: number | null;
+  pullRequestUrl: string | null;
+  pullRequestNumber: number | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -106,6 +106,11 @@ export function TasksPage() {
                   {task.repoConnectionId && <span>{repoName.get(task.repoConnectionId) ?? 'repository'}</span>}
                   {task.branchName && <span className="mono">{task.branchName}</span>}
                   {task.latestRun && <span>Run {task.latestRun.attempt}</span>}
+                  {task.latestRun?.pullRequestUrl && (
+                    <a href={task.latestRun.pullRequestUrl} target="_blank" rel="noreferrer">
+                      {task.latestRun.pullRequestNumber ? `Pull request #${task.latestRun.pullRequestNumber}` : 'Pull request'}
+                    </a>
+                  )}
                   {task.automationId && <span>from an automation</span>}
                   {task.config?.agent && task.config.agent.provider !== 'none' && <span>{task.config.agent.provider}</span>}
                   <span>
