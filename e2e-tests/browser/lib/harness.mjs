@@ -189,6 +189,8 @@ export async function gate() {
   const dir = await mkdtemp(path.join(tmpdir(), 'ac-gate-'));
   const file = path.join(dir, 'open');
   return {
+    /** The file whose creation opens the gate (no spaces: the fake agent reads it from its prompt as gate=<file>). */
+    file,
     command: `for i in $(seq 600); do [ -e '${file}' ] && break; sleep 0.1; done`,
     async open() {
       await writeFile(file, '');

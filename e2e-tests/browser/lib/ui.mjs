@@ -15,6 +15,30 @@ export async function expectOutputLine(page, text, { timeoutMs = 20_000 } = {}) 
   });
 }
 
+/** The assistant messages in Run output (each a role="article" named "Message from <provider>"), their texts in order. */
+export async function agentMessages(page) {
+  const texts = await runOutput(page).getByRole('article', { name: /^Message from / }).allInnerTexts();
+  return texts.map((text) => text.replace(/^\S+\n/, '').trim()); // without the provider label
+}
+
+/** Waits until Run output shows exactly these assistant messages, in this order. */
+export async function expectAgentMessages(page, expected, { timeoutMs = 20_000 } = {}) {
+  let seen;
+  await until(
+    `the assistant messages ${JSON.stringify(expected)} in Run output`,
+    async () => {
+      seen = await agentMessages(page);
+      return JSON.stringify(seen) === JSON.stringify(expected);
+    },
+    { timeoutMs, describe: () => `it shows ${JSON.stringify(seen)}` },
+  );
+}
+
+/** A tool call block in Run output: role="group" named "Tool call <tool>: <title>". */
+export function toolCall(page, tool, title) {
+  return runOutput(page).getByRole('group', { name: `Tool call ${tool}: ${title}`, exact: true });
+}
+
 /** Reads a status badge: its text and data-status must both name the status. */
 async function readBadge(badge) {
   const text = ((await badge.textContent({ timeout: 1000 })) ?? '').trim();

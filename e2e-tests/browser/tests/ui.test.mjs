@@ -5,12 +5,16 @@ import { after, before, test } from 'node:test';
 import { apiClient, gate, launchBrowser, openPage, screenshot, until } from '../lib/harness.mjs';
 import {
   TASK_URL,
+  agentMessages,
+  expectAgentMessages,
   expectOutputLine,
   expectRowStatus,
   expectTaskStatus,
   markNoReload,
   openTasksFromNav,
+  runOutput,
   taskRow,
+  toolCall,
   wasNotReloaded,
 } from '../lib/ui.mjs';
 
@@ -142,6 +146,70 @@ test('a task created in the New task form runs live, completes and shows its dif
     await held.remove();
   }
 });
+
+// The runner's Claude Code is a fake CLI (FAKE_CLAUDE=true, see BrowserEndToEndTest) replaying a recorded session:
+// the message "I'll create hello.txt with a greeting." in three deltas, a Write tool call creating hello.txt, a Bash
+// tool call `cat hello.txt`, the message "Done: hello.txt now greets you.", and the usage. With gate=<file> in its
+// prompt it stops after the first delta until the file exists.
+test(
+  'a Claude task streams its text live, then shows its messages, tool calls, usage and diff',
+  { timeout: TEST_TIMEOUT, skip: process.env.FAKE_CLAUDE !== 'true' && 'FAKE_CLAUDE is not set: the runner has no fake claude' },
+  async () => {
+    const title = 'Greet in a new file';
+    const held = await gate();
+    try {
+      await withPage('agent-run', async (page) => {
+        await page.goto(`${api.baseUrl}/tasks`);
+        await page.getByRole('button', { name: 'New task', exact: true }).click();
+        await page.getByLabel('Title', { exact: true }).fill(title);
+        await page.getByLabel('Prompt', { exact: true }).fill(`Add a hello.txt with a greeting gate=${held.file}`);
+        await page.getByLabel('Agent', { exact: true }).selectOption('claude');
+        await page.getByRole('button', { name: 'Create and start', exact: true }).click();
+        if (!(await page.waitForURL(TASK_URL, { timeout: 5_000 }).then(() => true, () => false))) {
+          await page.getByRole('link', { name: title, exact: true }).click();
+          await page.waitForURL(TASK_URL);
+        }
+        await page.getByRole('heading', { level: 1, name: title, exact: true }).waitFor();
+
+        // Live: the first delta is on screen while the agent is parked behind the gate, the rest is not.
+        await expectAgentMessages(page, ["I'll create"], { timeoutMs: 30_000 });
+        await expectTaskStatus(page, 'running');
+        const log = runOutput(page);
+        assert.equal(await log.getByText('hello.txt with a greeting', { exact: false }).count(), 0, 'not the final text yet');
+        assert.equal(await log.getByRole('group', { name: /^Tool call / }).count(), 0, 'no tool call yet');
+
+        await held.open();
+        await expectTaskStatus(page, 'completed', { timeoutMs: 30_000 });
+        // The final texts replace their deltas: each message once, in full.
+        await expectAgentMessages(page, ["I'll create hello.txt with a greeting.", 'Done: hello.txt now greets you.']);
+        const write = toolCall(page, 'Write', '/workspace/hello.txt');
+        await write.getByText('ok', { exact: true }).waitFor();
+        const bash = toolCall(page, 'Bash', 'cat hello.txt');
+        await bash.getByText('ok', { exact: true }).waitFor();
+        await log.getByText(/173 output tokens · \$0\.0214/).waitFor();
+        await log.getByText('Claude Code finished', { exact: true }).waitFor();
+        assert.equal(await log.getByText(/^agent\./).count(), 0, 'no agent event shown as a raw event type');
+        assert.deepEqual(await agentMessages(page), ["I'll create hello.txt with a greeting.", 'Done: hello.txt now greets you.']);
+        await screenshot(page, 'agent-run');
+        await bash.getByText('Output (1 line)', { exact: true }).click();
+        await bash.getByText('hello from claude', { exact: true }).waitFor();
+
+        await page.getByRole('button', { name: 'Diff', exact: true }).click();
+        const diff = page.getByRole('region', { name: 'Diff' });
+        await diff.getByText('hello.txt').first().waitFor();
+        await diff.getByText('added', { exact: true }).first().waitFor();
+      });
+
+      const [task] = await tasksTitled(title);
+      assert.equal(task.config.agent.provider, 'claude', 'the form asked for the claude agent');
+      assert.equal(task.status, 'completed');
+      const diff = await api.get(`/api/runs/${task.latestRun.id}/diff`);
+      assert.deepEqual(diff.files.map((f) => f.path), ['hello.txt']);
+    } finally {
+      await held.remove();
+    }
+  },
+);
 
 test('cancelling a running task ends it cancelled and keeps its output', { timeout: TEST_TIMEOUT }, async () => {
   const title = 'Long-running import';

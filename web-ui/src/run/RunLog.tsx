@@ -2,7 +2,15 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { AnsiUp } from 'ansi_up';
 import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState, type UIEvent } from 'react';
 import { formatAbsolute } from '../components/Time';
-import { commandOutcome, formatDuration, type CommandItem, type TimelineItem, type ToolItem } from './timeline';
+import {
+  commandOutcome,
+  formatDuration,
+  usageText,
+  type AgentItem,
+  type CommandItem,
+  type TimelineItem,
+  type ToolItem,
+} from './timeline';
 
 const ESC = '\x1b';
 const BOTTOM_SLACK_PX = 48;
@@ -28,7 +36,11 @@ function estimateSize(item: TimelineItem | undefined): number {
       return 36;
     case 'status':
     case 'note':
+    case 'agent':
+    case 'usage':
       return 28;
+    case 'reasoning':
+      return 48;
     case 'tool':
       return 64;
     case 'message':
@@ -178,7 +190,7 @@ const Row = memo(function Row({
       );
     case 'message':
       return (
-        <div className="agent-message" data-streaming={item.streaming || undefined}>
+        <div className="agent-message" role="article" aria-label={`Message from ${item.provider ?? 'agent'}`} data-streaming={item.streaming || undefined}>
           <div className="agent-label">{item.provider ?? 'agent'}</div>
           <div className="agent-text">
             {item.text}
@@ -188,6 +200,21 @@ const Row = memo(function Row({
       );
     case 'tool':
       return <ToolBlock item={item} />;
+    case 'agent':
+      return <AgentEvent item={item} />;
+    case 'reasoning':
+      return (
+        <div className="agent-reasoning">
+          <div className="agent-label">{item.provider ?? 'agent'} · reasoning</div>
+          <div className="agent-reasoning-text">{item.text}</div>
+        </div>
+      );
+    case 'usage':
+      return (
+        <div className="event event-usage">
+          <span className="event-label">Usage</span> {usageText(item)}
+        </div>
+      );
     case 'note':
       return (
         <div className={`event event-note level-${item.level}`} data-event-type={item.eventType}>
@@ -238,11 +265,23 @@ function CommandHeader({
   );
 }
 
+function AgentEvent({ item }: { item: AgentItem }) {
+  const tone = item.level === 'error' ? 'error' : item.level === 'warn' ? 'warn' : item.phase === 'finished' ? 'ok' : 'running';
+  return (
+    <div className={`event event-agent tone-${tone}`} data-phase={item.phase}>
+      <span className="event-dot" aria-hidden="true" />
+      <span className="event-text">{item.message}</span>
+      {item.model && item.phase !== 'finished' && <span className="mono">{item.model}</span>}
+      {item.durationMs !== null && <span>{formatDuration(item.durationMs)}</span>}
+    </div>
+  );
+}
+
 function ToolBlock({ item }: { item: ToolItem }) {
   const input = item.input === null || item.input === undefined ? null : typeof item.input === 'string' ? item.input : JSON.stringify(item.input, null, 2);
   const output = item.result?.output ?? null;
   return (
-    <div className="tool-block" data-status={item.result?.status ?? 'pending'}>
+    <div className="tool-block" role="group" aria-label={`Tool call ${item.tool}: ${item.title}`} data-status={item.result?.status ?? 'pending'}>
       <div className="tool-head">
         <span className="tool-name">{item.tool}</span>
         <span className="tool-title">{item.title}</span>
@@ -260,10 +299,15 @@ function ToolBlock({ item }: { item: ToolItem }) {
       )}
       {output && (
         <details className="tool-details">
-          <summary>Output ({output.trimEnd().split('\n').length} lines)</summary>
+          <summary>Output ({lineCount(output)})</summary>
           <pre>{output.length > 20_000 ? `${output.slice(0, 20_000)}\n… (${output.length - 20_000} more characters)` : output}</pre>
         </details>
       )}
     </div>
   );
+}
+
+function lineCount(text: string): string {
+  const lines = text.trimEnd().split('\n').length;
+  return lines === 1 ? '1 line' : `${lines} lines`;
 }

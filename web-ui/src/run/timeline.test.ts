@@ -5,9 +5,12 @@ import {
   commandOutcome,
   formatDuration,
   initialTimeline,
+  usageText,
+  type AgentItem,
   type CommandItem,
   type MessageItem,
   type ToolItem,
+  type UsageItem,
 } from './timeline';
 
 let clock = 0;
@@ -170,6 +173,64 @@ describe('agent messages and tools', () => {
       result: { status: 'ok', exitCode: 0, output: 'README.md' },
     });
     expect(state.items[3] as ToolItem).toMatchObject({ tool: 'Edit', result: { status: 'error' } });
+  });
+
+  it('replaces streamed deltas with the final message of the same item without repeating them', () => {
+    // What the runner makes of claude-basic.jsonl: a message, two tool calls, a second message.
+    const state = applyEvents(initialTimeline(), [
+      agent(1, 'agent.message.delta', { itemId: 'm1', text: "I'll create" }),
+      agent(2, 'agent.message.delta', { itemId: 'm1', text: ' hello.txt with' }),
+      agent(3, 'agent.message.delta', { itemId: 'm1', text: ' a greeting.' }),
+      agent(4, 'agent.message', { itemId: 'm1', text: "I'll create hello.txt with a greeting." }),
+      agent(5, 'agent.tool_call', { callId: 't1', tool: 'Write', title: '/workspace/hello.txt', input: { file_path: '/workspace/hello.txt' } }),
+      agent(6, 'agent.tool_result', { callId: 't1', tool: 'Write', status: 'ok', output: 'File created' }),
+      agent(7, 'agent.message.delta', { itemId: 'm2', text: 'Done' }),
+      agent(8, 'agent.message.delta', { itemId: 'm2', text: ': hello.txt now greets you.' }),
+      agent(9, 'agent.message', { itemId: 'm2', text: 'Done: hello.txt now greets you.' }),
+    ]);
+    expect(state.items.map((i) => (i.kind === 'message' ? i.text : i.kind))).toEqual([
+      "I'll create hello.txt with a greeting.",
+      'tool',
+      'Done: hello.txt now greets you.',
+    ]);
+    expect(state.items.filter((i) => i.kind === 'message').every((i) => !(i as MessageItem).streaming)).toBe(true);
+  });
+
+  it('shows the agent process milestones, reasoning and usage as their own rows, not raw notes', () => {
+    const state = applyEvents(initialTimeline(), [
+      agent(1, 'agent.started', { cli: 'claude', model: null, credential: 'stored' }, 'Starting Claude Code'),
+      agent(2, 'agent.session.started', { sessionId: 's1', model: 'claude-sonnet-4-5' }, 'Claude Code session s1'),
+      agent(3, 'agent.message.delta', { itemId: 'm1', text: 'Thinking aloud' }),
+      agent(4, 'agent.reasoning', { provider: 'codex', itemId: 'r1', text: 'Plan: edit the file' }, 'Plan: edit the file'),
+      agent(5, 'agent.usage', { inputTokens: 12, outputTokens: 173, cachedInputTokens: 39_320, costUsd: 0.0214 }, 'Tokens: …'),
+      ev(6, 'agent.finished', 'Claude Code finished', { provider: 'claude', exitCode: 0, durationMs: 6012 }),
+      ev(7, 'agent.error', 'Claude Code exited with code 3', { provider: 'claude', code: 'agent_failed' }, 'error'),
+    ]);
+    expect(state.items.map((i) => i.kind)).toEqual(['agent', 'agent', 'message', 'reasoning', 'usage', 'agent', 'agent']);
+    expect(state.items[0]).toMatchObject({ phase: 'started', message: 'Starting Claude Code', model: null });
+    expect(state.items[1]).toMatchObject({ phase: 'session', model: 'claude-sonnet-4-5' });
+    // Reasoning ends the message being streamed.
+    expect(state.items[2]).toMatchObject({ streaming: false });
+    expect(state.items[3]).toMatchObject({ kind: 'reasoning', text: 'Plan: edit the file' });
+    expect(usageText(state.items[4] as UsageItem)).toBe('12 input tokens (39,320 cached) · 173 output tokens · $0.0214');
+    expect(state.items[5] as AgentItem).toMatchObject({ phase: 'finished', durationMs: 6012, level: 'info' });
+    expect(state.items[6] as AgentItem).toMatchObject({ phase: 'error', level: 'error', message: 'Claude Code exited with code 3' });
+  });
+
+  it('reads usage without cache or cost, and larger costs in cents', () => {
+    const usage = (payload: Partial<UsageItem>): UsageItem => ({
+      kind: 'usage',
+      key: '1',
+      sequence: 1,
+      provider: 'codex',
+      inputTokens: null,
+      outputTokens: null,
+      cachedInputTokens: null,
+      costUsd: null,
+      ...payload,
+    });
+    expect(usageText(usage({ inputTokens: 1200, outputTokens: 30 }))).toBe('1,200 input tokens · 30 output tokens');
+    expect(usageText(usage({ outputTokens: 5, costUsd: 1.5 }))).toBe('5 output tokens · $1.50');
   });
 
   it('remembers the pull request from git.pr.opened', () => {

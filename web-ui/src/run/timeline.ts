@@ -61,6 +61,40 @@ export interface ToolItem {
   result: { status: string; exitCode: number | null; output: string | null } | null;
 }
 
+/** The agent process's own milestones: started, its session, finished (with how long it took), and its errors. */
+export interface AgentItem {
+  kind: 'agent';
+  key: string;
+  sequence: number;
+  phase: 'started' | 'session' | 'finished' | 'error';
+  provider: string | null;
+  message: string;
+  level: EventLevel;
+  /** The model for `started`/`session`, when known. */
+  model: string | null;
+  durationMs: number | null;
+}
+
+/** A summary of the agent's reasoning (Codex prints it when a reasoning item completes). */
+export interface ReasoningItem {
+  kind: 'reasoning';
+  key: string;
+  sequence: number;
+  provider: string | null;
+  text: string;
+}
+
+export interface UsageItem {
+  kind: 'usage';
+  key: string;
+  sequence: number;
+  provider: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  cachedInputTokens: number | null;
+  costUsd: number | null;
+}
+
 export interface NoteItem {
   kind: 'note';
   key: string;
@@ -71,7 +105,16 @@ export interface NoteItem {
   link: { href: string; label: string } | null;
 }
 
-export type TimelineItem = StatusItem | CommandItem | LineItem | MessageItem | ToolItem | NoteItem;
+export type TimelineItem =
+  | StatusItem
+  | CommandItem
+  | LineItem
+  | MessageItem
+  | ToolItem
+  | AgentItem
+  | ReasoningItem
+  | UsageItem
+  | NoteItem;
 
 export interface PullRequestRef {
   number: number | null;
@@ -109,6 +152,13 @@ export function initialTimeline(): TimelineState {
     lineCount: 0,
   };
 }
+
+const AGENT_PHASES: Record<string, AgentItem['phase']> = {
+  'agent.started': 'started',
+  'agent.session.started': 'session',
+  'agent.finished': 'finished',
+  'agent.error': 'error',
+};
 
 const TERMINAL_EVENTS: Record<string, string> = {
   'run.completed': 'completed',
@@ -328,6 +378,43 @@ class Draft {
         }
         return;
       }
+      case 'agent.started':
+      case 'agent.session.started':
+      case 'agent.finished':
+      case 'agent.error':
+        this.items.push({
+          kind: 'agent',
+          key,
+          sequence: event.sequence,
+          phase: AGENT_PHASES[type]!,
+          provider: str(payload.provider),
+          message: event.message ?? str(payload.message) ?? type,
+          level: event.level,
+          model: str(payload.model),
+          durationMs: type === 'agent.finished' ? num(payload.durationMs) : null,
+        });
+        return;
+      case 'agent.reasoning':
+        this.items.push({
+          kind: 'reasoning',
+          key,
+          sequence: event.sequence,
+          provider: str(payload.provider),
+          text: str(payload.text) ?? event.message ?? '',
+        });
+        return;
+      case 'agent.usage':
+        this.items.push({
+          kind: 'usage',
+          key,
+          sequence: event.sequence,
+          provider: str(payload.provider),
+          inputTokens: num(payload.inputTokens),
+          outputTokens: num(payload.outputTokens),
+          cachedInputTokens: num(payload.cachedInputTokens),
+          costUsd: num(payload.costUsd),
+        });
+        return;
       case 'git.pr.opened': {
         const url = str(payload.url);
         const number = num(payload.number);
@@ -412,6 +499,20 @@ export function formatDuration(ms: number | null): string {
   if (minutes < 60) return rest ? `${minutes} min ${rest} s` : `${minutes} min`;
   const hours = Math.floor(minutes / 60);
   return `${hours} h ${minutes % 60} min`;
+}
+
+const TOKENS = new Intl.NumberFormat('en-US');
+
+/** "12 input tokens (39,320 cached) · 173 output tokens · $0.0214": what an agent's usage event shows. */
+export function usageText(item: UsageItem): string {
+  const parts: string[] = [];
+  if (item.inputTokens !== null) {
+    const cached = item.cachedInputTokens ? ` (${TOKENS.format(item.cachedInputTokens)} cached)` : '';
+    parts.push(`${TOKENS.format(item.inputTokens)} input tokens${cached}`);
+  }
+  if (item.outputTokens !== null) parts.push(`${TOKENS.format(item.outputTokens)} output tokens`);
+  if (item.costUsd !== null) parts.push(`$${item.costUsd.toFixed(item.costUsd < 1 ? 4 : 2)}`);
+  return parts.join(' · ');
 }
 
 /** The words a command block shows for its outcome: `running`, `exit 0`, `blocked`, `timed out (exit 137)`. */

@@ -5,17 +5,20 @@ import static org.assertj.core.api.Assertions.fail;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -28,6 +31,10 @@ import org.junit.jupiter.api.Test;
  * with its output streamed into this test's output and {@code target/browser-tests.log}. Screenshots land in
  * {@code target/screenshots/} (and {@code docs/screenshots/} with {@code UPDATE_SCREENSHOTS=true}).
  *
+ * <p>The runner's Claude Code is the fake CLI of {@link AgentDeliveryEndToEndTest} (it replays a recorded
+ * stream-json session and writes {@code hello.txt}), so the suite can watch an agent's text stream in and its tool
+ * calls appear; {@code FAKE_CLAUDE=true} tells the suite that it may create {@code claude} tasks.
+ *
  * <p>Without Chromium, node or npm the test is skipped on a developer's machine, and fails in CI ({@code CI=true}),
  * where {@code .ci/run} installs them.
  */
@@ -38,6 +45,7 @@ class BrowserEndToEndTest {
     private static final Duration NPM_CI_TIMEOUT = Duration.ofMinutes(5);
     private static final Duration SUITE_TIMEOUT = Duration.ofMinutes(6);
     private static final String INSTALL_STAMP = "node_modules/.agent-center-installed-lock.json";
+    private static final String FAKE_ANTHROPIC_KEY = "sk-ant-browser-fake-key";
 
     @Test
     void theWebUiWorksInChromium() throws Exception {
@@ -46,13 +54,21 @@ class BrowserEndToEndTest {
         Path npm = tool("npm", "apt-get install -y nodejs npm");
         npmCiIfNeeded(npm);
 
-        try (Stack stack = Stack.start();
+        Path fakes = fakeClaude();
+        try (Stack stack = Stack.start(Map.of(
+                        "RUNNER_CLAUDE_PATH",
+                        fakes.resolve("claude").toString(),
+                        // the fake never calls Anthropic; the runner only needs some key to hand it
+                        "ANTHROPIC_API_KEY",
+                        FAKE_ANTHROPIC_KEY));
                 PrintStream log = new PrintStream(Files.newOutputStream(LOG), true, StandardCharsets.UTF_8)) {
             Map<String, String> env = Map.of(
                     "AGENT_CENTER_URL",
                     stack.apiUrl(),
                     "CHROMIUM_PATH",
                     chromium.toString(),
+                    "FAKE_CLAUDE",
+                    "true",
                     "NO_COLOR",
                     "1",
                     "FORCE_COLOR",
@@ -74,6 +90,24 @@ class BrowserEndToEndTest {
                             LOG, Path.of("target", "screenshots").toAbsolutePath(), result.tail)
                     .isZero();
         }
+    }
+
+    /**
+     * A temporary directory with the fake {@code claude} (executable) and the recorded session it replays, taken from
+     * where {@link AgentDeliveryEndToEndTest} and the runner's own agent tests keep them.
+     */
+    private static Path fakeClaude() throws IOException {
+        Path fakes = Files.createTempDirectory("browser-fake-claude");
+        Path claude = fakes.resolve("claude");
+        try (InputStream script = BrowserEndToEndTest.class.getResourceAsStream("/agent-delivery/claude")) {
+            Files.copy(Objects.requireNonNull(script, "/agent-delivery/claude on the test classpath"), claude);
+        }
+        Files.setPosixFilePermissions(claude, PosixFilePermissions.fromString("rwx------"));
+        Files.copy(
+                Path.of("..", "runner-service", "src", "test", "resources", "fake-agents", "recordings")
+                        .resolve("claude-basic.jsonl"),
+                fakes.resolve("claude-basic.jsonl"));
+        return fakes;
     }
 
     /** {@code CHROMIUM_PATH}, else Debian's {@code /usr/bin/chromium}. */
