@@ -8,9 +8,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,7 +38,6 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The coding-agent story through the real, separately started services: a task's prompt drives a coding agent in the
@@ -55,8 +52,7 @@ import tools.jackson.databind.json.JsonMapper;
 @ExtendWith(AgentDeliveryEndToEndTest.PrintLogsOnFailure.class)
 class AgentDeliveryEndToEndTest {
 
-    private static final ObjectMapper JSON = JsonMapper.builder().build();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final ObjectMapper JSON = RestCalls.JSON;
     private static final Duration RUN_TIMEOUT = Duration.ofSeconds(120);
     private static final String OWNER = "acme";
     private static final String REPO = "greeter";
@@ -72,6 +68,7 @@ class AgentDeliveryEndToEndTest {
     private static FakeGitHub github;
     private static Path fakes;
     private static Stack stack;
+    private static RestCalls rest;
     private static RunFeed feed;
 
     @BeforeAll
@@ -96,6 +93,7 @@ class AgentDeliveryEndToEndTest {
                 "RUNNER_GIT_AUTHOR_EMAIL", "e2e-bot@example.test",
                 // the stored credential must be what reaches the agent, not one from the runner's environment
                 "ANTHROPIC_API_KEY", ""));
+        rest = new RestCalls(stack.apiUrl());
         feed = RunFeed.connect(stack.apiUrl());
     }
 
@@ -116,10 +114,11 @@ class AgentDeliveryEndToEndTest {
     void aPromptDrivesAnAgentWhoseWorkStreamsLiveAndLeavesAsACommitABranchAndAPullRequest() throws Exception {
         Path bare = bareRepository();
         String mainHead = git(bare, "rev-parse", "refs/heads/main");
-        JsonNode stored = post("/api/credentials/anthropic", Map.of("apiKey", ANTHROPIC_KEY));
+        JsonNode stored = rest.post("/api/credentials/anthropic", Map.of("apiKey", ANTHROPIC_KEY));
         assertThat(stored.toString()).doesNotContain(ANTHROPIC_KEY);
-        UUID workspace = id(post("/api/workspaces", Map.of("slug", "agent-e2e", "name", "Agent end to end")));
-        JsonNode connection = post(
+        UUID workspace =
+                RestCalls.id(rest.post("/api/workspaces", Map.of("slug", "agent-e2e", "name", "Agent end to end")));
+        JsonNode connection = rest.post(
                 "/api/repo-connections",
                 Map.of("workspaceId", workspace, "owner", OWNER, "repo", REPO, "token", REPO_TOKEN));
         assertThat(connection.get("hasToken").asBoolean()).isTrue();
@@ -134,13 +133,13 @@ class AgentDeliveryEndToEndTest {
                 "commitMessage", "Add a greeting",
                 "prTitle", "Greet the world",
                 "prBody", "Written by Claude through Agent Center.");
-        UUID task = id(post(
+        UUID task = RestCalls.id(rest.post(
                 "/api/tasks",
                 Map.of(
                         "workspaceId",
                         workspace,
                         "repoConnectionId",
-                        id(connection),
+                        RestCalls.id(connection),
                         "title",
                         "Greeting",
                         "prompt",
@@ -151,12 +150,12 @@ class AgentDeliveryEndToEndTest {
                         config)));
 
         // --- the first run: the agent works, its text streams live, the result is delivered ---
-        UUID first = id(post("/api/runs", Map.of("taskId", task)));
+        UUID first = RestCalls.id(rest.post("/api/runs", Map.of("taskId", task)));
         feed.subscribe(first);
         await().atMost(RUN_TIMEOUT).until(() -> feed.has(first, "agent.message.delta"));
         // The fake agent is parked after its first text delta until the test has seen it: the delta was delivered
         // while the agent was still at work, not replayed after the run.
-        assertThat(get("/api/runs/" + first).get("status").asString()).isEqualTo("running");
+        assertThat(rest.get("/api/runs/" + first).get("status").asString()).isEqualTo("running");
         assertThat(feed.types(first)).doesNotContain("agent.finished", "run.completed");
         Files.createFile(gate);
 
@@ -231,7 +230,7 @@ class AgentDeliveryEndToEndTest {
         assertThat(number).isEqualTo(FakeGitHub.FIRST_NUMBER);
         assertThat(url).isEqualTo(FakeGitHub.htmlUrl(OWNER, REPO, number));
         assertThat(firstDone.get("pullRequestNumber").asInt()).isEqualTo(number);
-        JsonNode latest = get("/api/tasks/" + task).get("latestRun");
+        JsonNode latest = rest.get("/api/tasks/" + task).get("latestRun");
         assertThat(latest.get("id").asString()).isEqualTo(first.toString());
         assertThat(latest.get("pullRequestUrl").asString()).isEqualTo(url);
         assertThat(latest.get("pullRequestNumber").asInt()).isEqualTo(number);
@@ -253,7 +252,8 @@ class AgentDeliveryEndToEndTest {
         assertThat(calls.getFirst()).noneMatch(line -> line.startsWith("arg=--resume"));
 
         // --- the follow-up: the same conversation continues, a second commit joins the same pull request ---
-        UUID second = id(post("/api/tasks/" + task + "/follow-ups", Map.of("prompt", "Now say it in French")));
+        UUID second =
+                RestCalls.id(rest.post("/api/tasks/" + task + "/follow-ups", Map.of("prompt", "Now say it in French")));
         feed.subscribe(second);
         JsonNode secondDone = awaitTerminal(second);
         assertThat(secondDone.get("status").asString())
@@ -299,7 +299,7 @@ class AgentDeliveryEndToEndTest {
         assertThat(github.requests)
                 .allSatisfy(request ->
                         assertThat(request.getHeaders().get("Authorization")).isEqualTo("Bearer " + REPO_TOKEN));
-        JsonNode latestAfter = get("/api/tasks/" + task).get("latestRun");
+        JsonNode latestAfter = rest.get("/api/tasks/" + task).get("latestRun");
         assertThat(latestAfter.get("id").asString()).isEqualTo(second.toString());
         assertThat(latestAfter.get("pullRequestNumber").asInt()).isEqualTo(number);
 
@@ -314,7 +314,7 @@ class AgentDeliveryEndToEndTest {
 
         // --- the secrets went only where they were needed ---
         for (UUID run : List.of(first, second)) {
-            String allEvents = send(HttpRequest.newBuilder(
+            String allEvents = rest.send(HttpRequest.newBuilder(
                                     URI.create(stack.apiUrl() + "/api/runs/" + run + "/events?limit=5000"))
                             .build())
                     .body();
@@ -475,7 +475,8 @@ class AgentDeliveryEndToEndTest {
 
         static RunFeed connect(String apiUrl) {
             RunFeed feed = new RunFeed();
-            feed.socket = HTTP.newWebSocketBuilder()
+            feed.socket = RestCalls.HTTP
+                    .newWebSocketBuilder()
                     .buildAsync(URI.create(apiUrl.replaceFirst("^http", "ws") + "/ws"), feed)
                     .join();
             return feed;
@@ -525,7 +526,7 @@ class AgentDeliveryEndToEndTest {
     private static JsonNode awaitTerminal(UUID run) {
         JsonNode[] last = new JsonNode[1];
         await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
-            last[0] = get("/api/runs/" + run);
+            last[0] = rest.get("/api/runs/" + run);
             return List.of("completed", "failed", "cancelled")
                     .contains(last[0].get("status").asString());
         });
@@ -533,7 +534,7 @@ class AgentDeliveryEndToEndTest {
     }
 
     private static List<JsonNode> events(UUID run) {
-        return get("/api/runs/" + run + "/events?limit=5000")
+        return rest.get("/api/runs/" + run + "/events?limit=5000")
                 .get("items")
                 .valueStream()
                 .toList();
@@ -562,41 +563,6 @@ class AgentDeliveryEndToEndTest {
 
     private static List<String> strings(JsonNode array) {
         return array.valueStream().map(JsonNode::asString).toList();
-    }
-
-    private static UUID id(JsonNode node) {
-        return UUID.fromString(node.get("id").asString());
-    }
-
-    private static JsonNode get(String path) {
-        HttpResponse<String> response =
-                send(HttpRequest.newBuilder(URI.create(stack.apiUrl() + path)).build());
-        assertThat(response.statusCode())
-                .as("GET %s: %s", path, response.body())
-                .isEqualTo(200);
-        return JSON.readTree(response.body());
-    }
-
-    private static JsonNode post(String path, Object body) {
-        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(stack.apiUrl() + path))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
-                .build());
-        assertThat(response.statusCode())
-                .as("POST %s: %s", path, response.body())
-                .isBetween(200, 202);
-        return JSON.readTree(response.body());
-    }
-
-    private static HttpResponse<String> send(HttpRequest request) {
-        try {
-            return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     /** A failing end-to-end test is hard to read without the services' own logs. */

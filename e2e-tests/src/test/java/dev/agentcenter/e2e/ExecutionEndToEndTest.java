@@ -5,11 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.agentcenter.support.events.RunEventWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
@@ -27,22 +24,22 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.json.JsonMapper;
 
 /** API, worker and runner as real processes: what a user sees through the REST API. */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @org.junit.jupiter.api.extension.ExtendWith(ExecutionEndToEndTest.PrintLogsOnFailure.class)
 class ExecutionEndToEndTest {
 
-    private static final ObjectMapper JSON = JsonMapper.builder().build();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final ObjectMapper JSON = RestCalls.JSON;
     private static Stack stack;
+    private static RestCalls rest;
     private static UUID workspace;
 
     @BeforeAll
     static void start() throws IOException {
         stack = Stack.start();
-        workspace = UUID.fromString(post("/api/workspaces", Map.of("slug", "e2e", "name", "End to end"))
+        rest = new RestCalls(stack.apiUrl());
+        workspace = UUID.fromString(rest.post("/api/workspaces", Map.of("slug", "e2e", "name", "End to end"))
                 .get("id")
                 .asString());
     }
@@ -58,22 +55,22 @@ class ExecutionEndToEndTest {
     @Order(1)
     void aQueuedRunIsClaimedDispatchedExecutedAndReported() {
         UUID task = task("hello", List.of("echo hello from $((40 + 2))", "echo content > made-by-run.txt"));
-        JsonNode run = post("/api/runs", Map.of("taskId", task));
+        JsonNode run = rest.post("/api/runs", Map.of("taskId", task));
         assertThat(run.get("status").asString()).isEqualTo("queued");
 
-        JsonNode done = awaitTerminal(id(run));
+        JsonNode done = awaitTerminal(RestCalls.id(run));
 
         assertThat(done.get("status").asString()).isEqualTo("completed");
         assertThat(done.get("exitCode").asInt()).isZero();
-        List<String> types = eventTypes(id(run));
+        List<String> types = eventTypes(RestCalls.id(run));
         assertThat(types).startsWith("run.created").endsWith("run.completed");
         assertThat(types).contains("run.status_changed", "run.command.started", "run.log", "run.command.finished");
-        assertThat(logText(id(run))).isEqualTo("hello from 42\n");
-        JsonNode diff = get("/api/runs/" + id(run) + "/diff");
+        assertThat(logText(RestCalls.id(run))).isEqualTo("hello from 42\n");
+        JsonNode diff = rest.get("/api/runs/" + RestCalls.id(run) + "/diff");
         assertThat(diff.get("available").asBoolean()).isTrue();
         assertThat(diff.get("files").get(0).get("path").asString()).isEqualTo("made-by-run.txt");
-        assertThat(get("/api/tasks/" + task).get("status").asString()).isEqualTo("completed");
-        JsonNode runners = get("/api/runners").get("items");
+        assertThat(rest.get("/api/tasks/" + task).get("status").asString()).isEqualTo("completed");
+        JsonNode runners = rest.get("/api/runners").get("items");
         assertThat(runners.valueStream()
                         .map(r ->
                                 r.get("name").asString() + ":" + r.get("status").asString()))
@@ -85,7 +82,8 @@ class ExecutionEndToEndTest {
     void fiftyRunsQueuedAtOnceAreEachExecutedExactlyOnce() {
         List<UUID> runs = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
-            runs.add(id(post("/api/runs", Map.of("taskId", task("burst " + i, List.of("echo run " + i))))));
+            runs.add(RestCalls.id(rest.post(
+                    "/api/runs", Map.of("taskId", task("burst " + i, List.of("echo run " + i))))));
         }
         for (int i = 0; i < runs.size(); i++) {
             JsonNode done = awaitTerminal(runs.get(i));
@@ -102,21 +100,21 @@ class ExecutionEndToEndTest {
     @Order(3)
     void cancelThroughTheApiStopsARunningCommandAndKeepsItsOutput() {
         UUID task = task("long", List.of("echo begun; sleep 1000"));
-        UUID run = id(post("/api/runs", Map.of("taskId", task)));
+        UUID run = RestCalls.id(rest.post("/api/runs", Map.of("taskId", task)));
         await().atMost(Duration.ofSeconds(60)).until(() -> logText(run).contains("begun"));
 
-        post("/api/tasks/" + task + "/cancel", Map.of("reason", "enough"));
+        rest.post("/api/tasks/" + task + "/cancel", Map.of("reason", "enough"));
 
         JsonNode done = awaitTerminal(run);
         assertThat(done.get("status").asString()).isEqualTo("cancelled");
         assertThat(logText(run)).isEqualTo("begun\n");
-        assertThat(get("/api/tasks/" + task).get("status").asString()).isEqualTo("cancelled");
+        assertThat(rest.get("/api/tasks/" + task).get("status").asString()).isEqualTo("cancelled");
     }
 
     @Test
     @Order(4)
     void aTriggeredAutomationRunsThroughTheWholePipeline() {
-        JsonNode automation = post(
+        JsonNode automation = rest.post(
                 "/api/automations",
                 Map.of(
                         "workspaceId", workspace,
@@ -124,8 +122,9 @@ class ExecutionEndToEndTest {
                         "cronExpression", "0 3 * * *",
                         "taskTemplateTitle", "From automation",
                         "config", Map.of("commands", List.of(Map.of("command", "echo automated")))));
-        JsonNode triggered = post("/api/automations/" + automation.get("id").asString() + "/trigger", Map.of());
-        UUID run = id(triggered.get("run"));
+        JsonNode triggered =
+                rest.post("/api/automations/" + automation.get("id").asString() + "/trigger", Map.of());
+        UUID run = RestCalls.id(triggered.get("run"));
 
         assertThat(awaitTerminal(run).get("status").asString()).isEqualTo("completed");
         assertThat(logText(run)).isEqualTo("automated\n");
@@ -137,7 +136,7 @@ class ExecutionEndToEndTest {
     void aRunnerKilledMidRunIsDetectedAndCanNoLongerWrite() throws Exception {
         String marker = "1000." + (100000 + new java.util.Random().nextInt(900000));
         UUID task = task("doomed", List.of("echo working; sleep " + marker));
-        UUID run = id(post("/api/runs", Map.of("taskId", task)));
+        UUID run = RestCalls.id(rest.post("/api/runs", Map.of("taskId", task)));
         await().atMost(Duration.ofSeconds(60)).until(() -> logText(run).contains("working"));
         UUID staleLease = UUID.fromString(sql("SELECT lease_token::text FROM runs WHERE id = '" + run + "'"));
 
@@ -169,7 +168,7 @@ class ExecutionEndToEndTest {
     // --- helpers -------------------------------------------------------------------------------------------
 
     private static UUID task(String title, List<String> commands) {
-        return id(post(
+        return RestCalls.id(rest.post(
                 "/api/tasks",
                 Map.of(
                         "workspaceId", workspace,
@@ -187,7 +186,7 @@ class ExecutionEndToEndTest {
         await().atMost(Duration.ofSeconds(90))
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> {
-                    last[0] = get("/api/runs/" + run);
+                    last[0] = rest.get("/api/runs/" + run);
                     return List.of("completed", "failed", "cancelled")
                             .contains(last[0].get("status").asString());
                 });
@@ -195,7 +194,7 @@ class ExecutionEndToEndTest {
     }
 
     private static List<String> eventTypes(UUID run) {
-        return get("/api/runs/" + run + "/events?limit=5000")
+        return rest.get("/api/runs/" + run + "/events?limit=5000")
                 .get("items")
                 .valueStream()
                 .map(e -> e.get("eventType").asString())
@@ -203,44 +202,9 @@ class ExecutionEndToEndTest {
     }
 
     private static String logText(UUID run) {
-        return send(HttpRequest.newBuilder(URI.create(stack.apiUrl() + "/api/runs/" + run + "/logs?format=text"))
+        return rest.send(HttpRequest.newBuilder(URI.create(stack.apiUrl() + "/api/runs/" + run + "/logs?format=text"))
                         .build())
                 .body();
-    }
-
-    private static UUID id(JsonNode node) {
-        return UUID.fromString(node.get("id").asString());
-    }
-
-    private static JsonNode get(String path) {
-        HttpResponse<String> response =
-                send(HttpRequest.newBuilder(URI.create(stack.apiUrl() + path)).build());
-        assertThat(response.statusCode())
-                .as("GET %s: %s", path, response.body())
-                .isEqualTo(200);
-        return JSON.readTree(response.body());
-    }
-
-    private static JsonNode post(String path, Object body) {
-        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(stack.apiUrl() + path))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
-                .build());
-        assertThat(response.statusCode())
-                .as("POST %s: %s", path, response.body())
-                .isBetween(200, 202);
-        return JSON.readTree(response.body());
-    }
-
-    private static HttpResponse<String> send(HttpRequest request) {
-        try {
-            return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     private static Connection connect() throws Exception {
