@@ -252,6 +252,22 @@ test('a follow-up queues a second run in the same workspace, which completes', {
     await expectOutputLine(page, 'count=2');
     await expectTaskStatus(page, 'completed');
     assert.equal(second.prompt, 'Once more, please');
+
+    // A follow-up may bring its own commands, for that run only.
+    await page.getByText('Other commands for this run', { exact: true }).click();
+    await page.getByLabel('Commands for this run', { exact: true }).fill('echo "only this time: $(wc -c < count.txt)"');
+    await page.getByLabel('Follow-up', { exact: true }).fill('Just report');
+    await page.getByRole('button', { name: 'Send follow-up', exact: true }).click();
+    const third = await until('the third run to complete', async () => {
+      const list = await api.get(`/api/tasks/${task.id}/runs`);
+      const run = list.items.find((r) => r.attempt === 3);
+      return run?.status === 'completed' && run;
+    });
+    await runs.getByText(/^Run 3\b/).first().click();
+    await expectOutputLine(page, 'only this time: 2');
+    assert.deepEqual(third.config.commands.map((c) => c.command), ['echo "only this time: $(wc -c < count.txt)"']);
+    const task3 = await api.get(`/api/tasks/${task.id}`);
+    assert.equal(task3.config.commands.length, 2, "the task's own commands are unchanged");
   });
 });
 

@@ -13,6 +13,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import { formatAbsolute, RelativeTime } from '../components/Time';
 import { RunLog } from '../run/RunLog';
 import { formatDuration } from '../run/timeline';
+import { commandsText, parseCommands } from './taskForm';
 import { useRunTimeline } from '../run/useRunTimeline';
 import { broadcast, onBroadcast } from '../sync/broadcast';
 
@@ -46,6 +47,7 @@ export default function TaskDetailPage({ taskId }: { taskId: string }) {
     diffButton.current?.focus();
   };
   const [followUp, setFollowUp] = useState('');
+  const [followUpCommands, setFollowUpCommands] = useState('');
 
   const reloadTask = task.reload;
   const reloadRuns = runs.reload;
@@ -113,8 +115,10 @@ export default function TaskDetailPage({ taskId }: { taskId: string }) {
     setBusy('follow-up');
     setActionError(null);
     try {
-      await api.tasks.followUp(taskId, followUp.trim());
+      const commands = parseCommands(followUpCommands);
+      await api.tasks.followUp(taskId, followUp.trim(), commands.length > 0 ? commands : undefined);
       setFollowUp('');
+      setFollowUpCommands('');
       navigate(`/tasks/${taskId}`, { replace: true });
       broadcast({ type: 'tasks', taskId });
       refresh();
@@ -280,6 +284,18 @@ export default function TaskDetailPage({ taskId }: { taskId: string }) {
               placeholder="Ask for follow-up changes (Ctrl+Enter sends)"
             />
           </Field>
+          <details className="follow-up-commands" open={followUpCommands !== '' || undefined}>
+            <summary>Other commands for this run</summary>
+            <Field label="Commands for this run" hint="One per line, instead of the task's commands, for this run only.">
+              <textarea
+                className="mono"
+                value={followUpCommands}
+                rows={2}
+                onChange={(e) => setFollowUpCommands(e.target.value)}
+                placeholder={commandsText(t?.config?.commands) || 'npm test'}
+              />
+            </Field>
+          </details>
           <button type="submit" className="btn btn-primary" disabled={busy !== null || latestActive || !t}>
             Send follow-up
           </button>
