@@ -1,3 +1,5 @@
+import { useEffect, useState } from 'react';
+import { onUnauthorized } from '../api/api';
 import { useConnectionState } from '../app/realtime';
 import type { ConnectionState } from '../realtime/RealtimeClient';
 
@@ -17,13 +19,29 @@ const HINT: Record<ConnectionState, string> = {
   stopped: 'Not connected',
 };
 
-/** The live connection's state in words (role=status, so a change is announced). */
+/**
+ * The live connection's state in words (role=status, so a change is announced). A browser cannot see why a
+ * WebSocket upgrade failed, so while the API answers 401 and the socket is down, the indicator says the token is
+ * the reason instead of retrying silently.
+ */
 export function ConnectionIndicator() {
   const state = useConnectionState();
+  const [refused, setRefused] = useState(false);
+  useEffect(() => onUnauthorized(() => setRefused(true)), []);
+  useEffect(() => {
+    if (state === 'live' || state === 'reconnected') setRefused(false);
+  }, [state]);
+  const tokenNeeded = refused && state !== 'live' && state !== 'reconnected';
   return (
-    <span role="status" aria-label="Connection" className="connection" data-state={state} title={HINT[state]}>
+    <span
+      role="status"
+      aria-label="Connection"
+      className="connection"
+      data-state={tokenNeeded ? 'stopped' : state}
+      title={tokenNeeded ? 'The server requires an API token: set it in Settings' : HINT[state]}
+    >
       <span className="connection-dot" aria-hidden="true" />
-      {TEXT[state]}
+      {tokenNeeded ? 'Token needed' : TEXT[state]}
     </span>
   );
 }
