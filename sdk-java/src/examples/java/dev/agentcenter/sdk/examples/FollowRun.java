@@ -6,8 +6,10 @@ import dev.agentcenter.sdk.RunEventStream;
 import java.util.UUID;
 
 /**
- * Follows a run live over WebSocket, printing each event as it happens, until the run ends. Reconnects and resumes
- * on its own if the connection drops; pass the last sequence you saw to resume a previous session.
+ * Follows a run live over WebSocket, printing each event as it happens, until the run ends: output lines as they are,
+ * a coding agent's reply as it is written ({@code agent.message.delta}), other events with their sequence and type.
+ * Reconnects and resumes on its own if the connection drops; pass the last sequence you saw to resume a previous
+ * session.
  *
  * <pre>{@code ./mvnw -q -pl sdk-java exec:java -Dexec.mainClass=dev.agentcenter.sdk.examples.FollowRun \
  *     -Dexec.args="<runId> [afterSequence]"}</pre>
@@ -30,12 +32,29 @@ public final class FollowRun {
         long after = args.length > 1 ? Long.parseLong(args[1]) : 0;
         try (AgentCenterClient client = Examples.client();
                 RunEventStream events = client.runs().stream(runId, after)) {
+            boolean streaming = false; // inside an assistant reply printed delta by delta
             while (events.hasNext()) {
                 RunEvent event = events.next();
-                if (event.eventType().equals("run.log")) {
-                    System.out.println(event.message());
-                } else {
-                    System.out.printf("[%d %s] %s%n", event.sequence(), event.eventType(), event.message());
+                switch (event.eventType()) {
+                    case "run.log" -> System.out.println(event.message());
+                    case "agent.message.delta" -> {
+                        // A coding agent's reply, as it is written.
+                        System.out.print(event.message());
+                        System.out.flush();
+                        streaming = true;
+                    }
+                    case "agent.message" -> {
+                        // The final text repeats what the deltas printed; without deltas (Codex), print it whole.
+                        System.out.println(streaming ? "" : "assistant: " + event.message());
+                        streaming = false;
+                    }
+                    default -> {
+                        if (streaming) {
+                            System.out.println();
+                            streaming = false;
+                        }
+                        System.out.printf("[%d %s] %s%n", event.sequence(), event.eventType(), event.message());
+                    }
                 }
             }
             System.out.println("run ended; status " + client.runs().get(runId).status());
