@@ -7,7 +7,8 @@ import dev.agentcenter.runner.execution.ShellCommand;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import org.springframework.stereotype.Component;
 
 /**
@@ -17,8 +18,11 @@ import org.springframework.stereotype.Component;
  * <p>The rules:
  *
  * <ul>
- *   <li>Only after the run succeeded: the caller does not call this after a failed command or a cancel, and a cancel
- *       that arrives meanwhile stops before the next step.
+ *   <li>Only after the run succeeded: the caller does not call this after a failed command or a cancel. A cancel (or
+ *       a lost lease) that arrives meanwhile starts no further step; a step that finished (a commit, a push, a pull
+ *       request GitHub confirmed) is recorded, since it happened. A GitHub call in flight is cancelled at once rather
+ *       than awaited, and records nothing: whether GitHub opened the pull request is unknown, and the task's next
+ *       run finds one it did open (GitHub's 422 path).
  *   <li>The commit message is {@code commitMessage}, else {@code prTitle}. The author and committer are {@code
  *       RUNNER_GIT_AUTHOR_NAME}/{@code _EMAIL}, given to git per command; no git config is written.
  *   <li>The branch is the run's {@code branchName}. A run on a repository without one gets {@code
@@ -126,14 +130,15 @@ public class GitDelivery {
     /**
      * Commits, pushes and opens the pull request as asked; does nothing when nothing is asked.
      *
-     * @param stopped true once the run is cancelled or lost: no further step starts
+     * @param stop completed once the run is cancelled or lost: no further step starts, a GitHub call in flight is
+     *     cancelled
      * @throws Failure when a step fails
      */
-    public void deliver(Request request, GitWorkspace git, Journal journal, BooleanSupplier stopped) {
-        if (!request.asked() || stopped.getAsBoolean()) {
+    public void deliver(Request request, GitWorkspace git, Journal journal, CompletableFuture<?> stop) {
+        if (!request.asked() || stop.isDone()) {
             return;
         }
-        new Steps(request, git, journal, stopped).run();
+        new Steps(request, git, journal, stop).run();
     }
 
     /** One delivery; {@code pendingBranch} rides on the next event written. */
@@ -141,15 +146,15 @@ public class GitDelivery {
         private final Request request;
         private final GitWorkspace git;
         private final Journal journal;
-        private final BooleanSupplier stopped;
+        private final CompletableFuture<?> stop;
         private final Repository repository;
         private String pendingBranch;
 
-        Steps(Request request, GitWorkspace git, Journal journal, BooleanSupplier stopped) {
+        Steps(Request request, GitWorkspace git, Journal journal, CompletableFuture<?> stop) {
             this.request = request;
             this.git = git;
             this.journal = journal;
-            this.stopped = stopped;
+            this.stop = stop;
             this.repository = request.repository();
         }
 
@@ -183,7 +188,7 @@ public class GitDelivery {
                     return;
                 }
             }
-            if (stopped.getAsBoolean()) {
+            if (stop.isDone()) {
                 return;
             }
             if (!branch.equals(current)) {
@@ -202,10 +207,10 @@ public class GitDelivery {
                         Map.of("branch", branch, "reason", "no_repository")));
                 return;
             }
-            if (stopped.getAsBoolean() || !push(branch)) {
+            if (stop.isDone() || !push(branch)) {
                 return;
             }
-            if (wantsPullRequest && !stopped.getAsBoolean()) {
+            if (wantsPullRequest && !stop.isDone()) {
                 openPullRequest(branch, base);
             }
         }
@@ -263,8 +268,14 @@ public class GitDelivery {
                                 request.prTitle().strip(),
                                 request.prBody()),
                         request.token(),
-                        request.redactor());
+                        request.redactor(),
+                        stop);
+            } catch (CancellationException e) {
+                return; // the run stopped: nothing is recorded, the run ends cancelled (or is no longer ours)
             } catch (GitHubPulls.GitHubException e) {
+                if (stop.isDone()) {
+                    return; // an answer that raced the stop: the run ends cancelled, not failed
+                }
                 throw new Failure(
                         "pull_request_failed",
                         request.redactor()

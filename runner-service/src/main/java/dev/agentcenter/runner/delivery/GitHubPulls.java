@@ -9,6 +9,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -82,6 +87,18 @@ public class GitHubPulls {
      * @throws GitHubException for every answer but success, and when GitHub cannot be reached in time
      */
     public PullRequest open(Proposal proposal, String token, SecretRedactor redactor) {
+        return open(proposal, token, redactor, new CompletableFuture<>());
+    }
+
+    /**
+     * Opens the pull request, or returns the one already open for {@code head}, unless {@code stop} completes first.
+     *
+     * @param stop completing it (the run was cancelled or lost) cancels the call in flight at once instead of
+     *     letting it run to GitHub's answer or the timeout; GitHub may still have opened the pull request
+     * @throws CancellationException when {@code stop} cancelled the call: whether GitHub acted on it is unknown
+     * @throws GitHubException for every answer but success, and when GitHub cannot be reached in time
+     */
+    public PullRequest open(Proposal proposal, String token, SecretRedactor redactor, CompletionStage<?> stop) {
         HttpUrl url = pullsUrl(proposal).build();
         Map<String, Object> document = new LinkedHashMap<>();
         document.put("title", proposal.title());
@@ -93,23 +110,23 @@ public class GitHubPulls {
         Request request = request(url, token)
                 .post(RequestBody.create(json.writeValueAsString(document), JSON))
                 .build();
-        Answer answer = call(request, proposal, redactor);
+        Answer answer = call(request, proposal, redactor, stop);
         if (answer.status() == 201) {
             return pullRequest(answer.document(), false, proposal, redactor);
         }
         if (answer.status() == 422 && alreadyExists(answer.document())) {
-            return findOpen(proposal, token, redactor);
+            return findOpen(proposal, token, redactor, stop);
         }
         throw failure(answer, proposal, redactor);
     }
 
-    private PullRequest findOpen(Proposal proposal, String token, SecretRedactor redactor) {
+    private PullRequest findOpen(Proposal proposal, String token, SecretRedactor redactor, CompletionStage<?> stop) {
         HttpUrl url = pullsUrl(proposal)
                 .addQueryParameter("head", proposal.owner() + ":" + proposal.head())
                 .addQueryParameter("state", "open")
                 .addQueryParameter("per_page", "1")
                 .build();
-        Answer answer = call(request(url, token).get().build(), proposal, redactor);
+        Answer answer = call(request(url, token).get().build(), proposal, redactor, stop);
         if (answer.status() != 200) {
             throw failure(answer, proposal, redactor);
         }
@@ -145,20 +162,33 @@ public class GitHubPulls {
 
     private record Answer(int status, JsonNode document, String rateLimitRemaining) {}
 
-    private Answer call(Request request, Proposal proposal, SecretRedactor redactor) {
-        try (Response response = http.newCall(request).execute()) {
+    private Answer call(Request request, Proposal proposal, SecretRedactor redactor, CompletionStage<?> stop) {
+        Call call = http.newCall(request);
+        // Our own flag: OkHttp's call timeout cancels the call too, and that is a timeout, not a stop.
+        AtomicBoolean stopped = new AtomicBoolean();
+        // Runs at once when the stop came before the call; a late stop cancels a finished call, which does nothing.
+        stop.whenComplete((ignored, error) -> {
+            stopped.set(true);
+            call.cancel();
+        });
+        try (Response response = call.execute()) {
             String body = response.peekBody(MAX_BODY_BYTES).string();
             return new Answer(response.code(), parse(body), response.header("x-ratelimit-remaining"));
-        } catch (InterruptedIOException e) {
-            throw new GitHubException(
-                    null,
-                    "GitHub did not answer " + request.method() + " "
-                            + request.url().encodedPath() + " within "
-                            + properties.githubTimeout().toSeconds() + " s",
-                    "GitHub may be slow or unreachable from the runner: check the network and"
-                            + " RUNNER_GITHUB_API_BASE_URL, then retry the run (the next run finds a pull request this"
-                            + " one may have opened after all).");
         } catch (IOException e) {
+            if (stopped.get()) {
+                throw new CancellationException(
+                        "The " + request.method() + " to GitHub was abandoned: the run stopped");
+            }
+            if (e instanceof InterruptedIOException) {
+                throw new GitHubException(
+                        null,
+                        "GitHub did not answer " + request.method() + " "
+                                + request.url().encodedPath() + " within "
+                                + properties.githubTimeout().toSeconds() + " s",
+                        "GitHub may be slow or unreachable from the runner: check the network and"
+                                + " RUNNER_GITHUB_API_BASE_URL, then retry the run (the next run finds a pull request"
+                                + " this one may have opened after all).");
+            }
             throw new GitHubException(
                     null,
                     "Could not reach GitHub at " + properties.githubApiBaseUrl() + " to open a pull request for "

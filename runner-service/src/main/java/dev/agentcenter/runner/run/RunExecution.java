@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -73,6 +74,8 @@ final class RunExecution {
     private volatile String cancelReason;
     private volatile ShellCommand.Running current;
     private volatile boolean lost;
+    /** Completed by a cancel or a lost lease: stops the delivery, cancelling a GitHub call in flight. */
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
     RunExecution(
             RunContext context,
@@ -110,6 +113,7 @@ final class RunExecution {
         cancelReason = reason;
         cancelRequested = true;
         stopCurrentCommand();
+        stopped.complete(null);
     }
 
     /** Runs to the end; never throws. */
@@ -178,12 +182,13 @@ final class RunExecution {
         try {
             Integer exitCode = runCommands(workspace);
             try {
-                // Only a run that succeeded delivers; a cancel or a lost lease stops it between steps.
+                // Only a run that succeeded delivers; a cancel or a lost lease stops it between steps and cancels a
+                // GitHub call in flight.
                 delivery.deliver(
                         RunDeliveryJournal.request(context, token, redactor),
                         git,
                         new RunDeliveryJournal(journal, context, json, redactor),
-                        () -> cancelRequested || lost);
+                        stopped);
             } catch (GitDelivery.Failure e) {
                 return finish(Outcome.FAILED, e.code(), e.getMessage(), exitCode, workspace, diff(git, base));
             }
@@ -543,6 +548,7 @@ final class RunExecution {
             lost = true;
             log.warn("Run {} was taken away from this runner; stopping it", context.runId());
             stopCurrentCommand();
+            stopped.complete(null);
         }
     }
 

@@ -2,12 +2,18 @@ package dev.agentcenter.runner.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.agentcenter.runner.execution.SecretRedactor;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -229,6 +235,48 @@ class GitHubPullsTest {
                     });
         } finally {
             impatient.close();
+        }
+    }
+
+    @Test
+    void aStopCancelsTheCallInFlightWithoutWaitingForGitHubOrTheTimeout() throws Exception {
+        GitHubPulls patient = pulls(github.url("/api/v3").toString(), Duration.ofMinutes(10));
+        CountDownLatch answer = new CountDownLatch(1);
+        github.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                try {
+                    answer.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return json(201, "{\"number\": 7, \"html_url\": \"https://github.com/acme/widgets/pull/7\"}");
+            }
+        });
+        CompletableFuture<Void> stop = new CompletableFuture<>();
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        try {
+            Thread caller = Thread.ofVirtual().start(() -> {
+                try {
+                    patient.open(PROPOSAL, TOKEN, redactor, stop);
+                } catch (RuntimeException e) {
+                    thrown.set(e);
+                }
+            });
+            assertThat(github.takeRequest(30, TimeUnit.SECONDS)).isNotNull();
+
+            stop.complete(null);
+            await().atMost(Duration.ofSeconds(30)).until(() -> !caller.isAlive());
+            assertThat(thrown.get()).isInstanceOf(CancellationException.class).hasMessageContaining("abandoned");
+            assertThat(answer.getCount()).as("GitHub never answered").isOne();
+
+            // a stop that came first: nothing is sent at all
+            assertThatThrownBy(() -> patient.open(PROPOSAL, TOKEN, redactor, stop))
+                    .isInstanceOf(CancellationException.class);
+            assertThat(github.getRequestCount()).isOne();
+        } finally {
+            answer.countDown();
+            patient.close();
         }
     }
 

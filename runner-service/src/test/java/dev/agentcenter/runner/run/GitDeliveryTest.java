@@ -1,11 +1,13 @@
 package dev.agentcenter.runner.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +15,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import mockwebserver3.Dispatcher;
@@ -20,8 +23,10 @@ import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
@@ -36,6 +41,9 @@ class GitDeliveryTest extends RunnerFixture {
     private static final String AUTHOR_EMAIL = "delivery-bot@example.test";
     private static FakeGitHub github;
 
+    @Autowired
+    RunSupervisor supervisor;
+
     @DynamicPropertySource
     static void fakeGitHub(DynamicPropertyRegistry registry) {
         synchronized (GitDeliveryTest.class) {
@@ -48,6 +56,8 @@ class GitDeliveryTest extends RunnerFixture {
                 () -> github.server.url("/api/v3").toString());
         registry.add("agent-center.delivery.author-name", () -> AUTHOR_NAME);
         registry.add("agent-center.delivery.author-email", () -> AUTHOR_EMAIL);
+        // Far longer than any wait in these tests: a run held by GitHub that ends anyway did not wait for a timeout.
+        registry.add("agent-center.delivery.github-timeout", () -> "10m");
     }
 
     @AfterAll
@@ -58,6 +68,11 @@ class GitDeliveryTest extends RunnerFixture {
     @BeforeEach
     void resetFakeGitHub() {
         github.reset();
+    }
+
+    @AfterEach
+    void releaseHeldRequests() {
+        github.releaseHeld();
     }
 
     @Test
@@ -332,7 +347,142 @@ class GitDeliveryTest extends RunnerFixture {
         assertThat(github.requests).isEmpty();
     }
 
+    @Test
+    void aCancelWhileGitHubHoldsThePullRequestEndsTheRunCancelledWithoutWaitingForGitHub() throws Exception {
+        String token = "ghp_" + "C4nc3lD3l1v3ryT0k3nC4nc3lD3l1v3ry00";
+        String repo = "cancel-delivery-" + shortId();
+        UUID task = taskOn(repository("acme", repo, token), "agent/cancelled", "main");
+        CountDownLatch gitHubAnswers = github.holdCreations();
+        Handle run = queue(task, config(List.of(command("echo c > c.txt")), "Add c", "Add c", null));
+        execute(run);
+        awaitHeldCreations(1);
+
+        cancel(run);
+        // GitHub has not answered (and would not time out for minutes): the cancel abandoned the call in flight
+        awaitStatus(run, "cancelled");
+        awaitGone(run);
+        assertThat(gitHubAnswers.getCount())
+                .as("GitHub still holds the request")
+                .isOne();
+
+        assertThat(column(run, "error_code")).isEqualTo("cancelled");
+        assertThat(nullableColumn(run, "pull_request_url")).isNull();
+        assertThat(nullableColumn(run, "pull_request_number")).isNull();
+        List<JsonNode> events = events(run);
+        assertThat(types(events))
+                .containsSubsequence(
+                        "run.command.finished",
+                        "git.commit.created",
+                        "git.branch.pushed",
+                        "run.status_changed",
+                        "run.cancelled")
+                .doesNotContain("git.pr.opened", "run.completed", "run.failed")
+                .endsWith("run.cancelled");
+        // what was done before the cancel stays done: the commit is on origin's branch
+        Path bare = REMOTES.resolve("acme").resolve(repo + ".git");
+        String sha = payload(events, "git.commit.created").get("sha").asString();
+        assertThat(gitOutput(bare, "rev-parse", "refs/heads/agent/cancelled")).isEqualTo(sha);
+        String diff = db.sql("SELECT files::text FROM run_diffs WHERE run_id = :id")
+                .param("id", run.runId())
+                .query(String.class)
+                .single();
+        assertThat(diff).contains("c.txt");
+
+        // GitHub opens the pull request after all: the cancelled run records nothing more ...
+        gitHubAnswers.countDown();
+        await().atMost(Duration.ofSeconds(30)).until(() -> github.opened.size() == 1);
+        assertThat(types(events(run))).isEqualTo(types(events));
+        assertThat(nullableColumn(run, "pull_request_url")).isNull();
+        assertThat(allEventText(run)).doesNotContain(token);
+
+        // ... and the task's next run finds it (GitHub's 422) and reports it as its own
+        Handle followUp = queue(task, config(List.of(command("echo d > d.txt")), "Add d", "Add c", null));
+        execute(followUp);
+        awaitStatus(followUp, "completed");
+        assertThat(message(events(followUp), "git.pr.opened")).contains("already open");
+        assertThat(column(followUp, "pull_request_url")).isEqualTo("https://github.example/acme/" + repo + "/pull/1");
+        assertThat(github.opened).as("still one pull request").hasSize(1);
+    }
+
+    @Test
+    void aRunThatLosesItsLeaseWhileGitHubOpensThePullRequestRecordsNothingMore() throws Exception {
+        String repo = "lost-delivery-" + shortId();
+        UUID task =
+                taskOn(repository("acme", repo, "ghp_" + "L0stL34s3T0k3nL0stL34s3T0k3nL0stL300"), "agent/lost", "main");
+        CountDownLatch gitHubAnswers = github.holdCreations();
+        Handle run = queue(task, config(List.of(command("echo l > l.txt")), "Add l", "Add l", null));
+        execute(run);
+        awaitHeldCreations(1);
+
+        // another holder takes the run (as after a lease expiry and a new claim); then GitHub opens the pull request
+        UUID otherLease = UUID.randomUUID();
+        db.sql("UPDATE runs SET lease_token = :other WHERE id = :id")
+                .param("other", otherLease)
+                .param("id", run.runId())
+                .update();
+        gitHubAnswers.countDown();
+        awaitGone(run);
+
+        assertThat(column(run, "status")).as("left to its new holder").isEqualTo("running");
+        assertThat(column(run, "lease_token")).isEqualTo(otherLease.toString());
+        assertThat(nullableColumn(run, "pull_request_url")).isNull();
+        assertThat(nullableColumn(run, "pull_request_number")).isNull();
+        assertThat(nullableColumn(run, "finished_at")).isNull();
+        assertThat(types(events(run)))
+                .containsSubsequence("git.commit.created", "git.branch.pushed")
+                .doesNotContain("git.pr.opened", "run.completed", "run.failed", "run.cancelled");
+        assertThat(db.sql("SELECT count(*) FROM run_diffs WHERE run_id = :id")
+                        .param("id", run.runId())
+                        .query(Integer.class)
+                        .single())
+                .as("no diff written by the old holder")
+                .isZero();
+        assertRunnerStillRuns();
+    }
+
+    @Test
+    void aRunThatLosesItsLeaseWhileGitHubNeverAnswersStopsWithoutWaitingForGitHub() throws Exception {
+        String repo = "lost-silent-" + shortId();
+        UUID task = taskOn(
+                repository("acme", repo, "ghp_" + "S1l3ntG1tHubT0k3nS1l3ntG1tHubT0k3n00"), "agent/silent", "main");
+        CountDownLatch gitHubAnswers = github.holdCreations();
+        Handle run = queue(task, config(List.of(command("echo s > s.txt")), "Add s", "Add s", null));
+        execute(run);
+        awaitHeldCreations(1);
+
+        db.sql("UPDATE runs SET lease_token = :other WHERE id = :id")
+                .param("other", UUID.randomUUID())
+                .param("id", run.runId())
+                .update();
+        // the lease renewal finds the run gone and abandons the call; GitHub never answered
+        awaitGone(run);
+        assertThat(gitHubAnswers.getCount()).isOne();
+
+        assertThat(column(run, "status")).isEqualTo("running");
+        assertThat(nullableColumn(run, "pull_request_url")).isNull();
+        assertThat(types(events(run)))
+                .containsSubsequence("git.commit.created", "git.branch.pushed")
+                .doesNotContain("git.pr.opened", "run.completed", "run.failed", "run.cancelled");
+        assertRunnerStillRuns();
+    }
+
     // ---- helpers ----------------------------------------------------------------------------------------------
+
+    private void awaitHeldCreations(int count) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> github.held.get() == count);
+    }
+
+    /** The runner no longer executes the run: its thread ended (the journal is closed, nothing more is written). */
+    private void awaitGone(Handle run) {
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> !supervisor.activeRuns().contains(run.runId()));
+    }
+
+    private void assertRunnerStillRuns() {
+        Handle next = queue(newTask(null), config(List.of(command("echo fine > fine.txt")), null, null, null));
+        execute(next);
+        awaitStatus(next, "completed");
+    }
 
     private UUID taskOn(UUID connection, String branchName, String baseBranch) {
         UUID task = newTask(connection);
@@ -476,7 +626,11 @@ class GitDeliveryTest extends RunnerFixture {
         final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
         final Map<String, Integer> opened = new ConcurrentHashMap<>();
         final AtomicInteger numbers = new AtomicInteger();
+        /** Creations that reached GitHub while it holds them. */
+        final AtomicInteger held = new AtomicInteger();
+
         volatile MockResponse failWith;
+        private volatile CountDownLatch hold;
 
         FakeGitHub() {
             server.setDispatcher(this);
@@ -491,7 +645,24 @@ class GitDeliveryTest extends RunnerFixture {
             requests.clear();
             opened.clear();
             numbers.set(0);
+            held.set(0);
             failWith = null;
+            releaseHeld();
+        }
+
+        /** Creations wait, unanswered, until the returned latch is counted down. */
+        CountDownLatch holdCreations() {
+            CountDownLatch latch = new CountDownLatch(1);
+            hold = latch;
+            return latch;
+        }
+
+        void releaseHeld() {
+            CountDownLatch latch = hold;
+            hold = null;
+            if (latch != null) {
+                latch.countDown();
+            }
         }
 
         @Override
@@ -505,6 +676,16 @@ class GitDeliveryTest extends RunnerFixture {
             String owner = parts[4];
             String repo = parts[5];
             if (request.getMethod().equals("POST")) {
+                CountDownLatch latch = hold;
+                if (latch != null) {
+                    held.incrementAndGet();
+                    try {
+                        latch.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return json(503, "{\"message\":\"Interrupted\"}");
+                    }
+                }
                 if (failWith != null) {
                     return failWith;
                 }
