@@ -141,7 +141,10 @@ final class RunExecution {
             renewer.interrupt();
             journal.close();
         }
-        cleanUp(outcome, workspace);
+        if (!lost) {
+            // A run taken away from this runner is another holder's now, workspace included.
+            cleanUp(outcome, workspace);
+        }
         return outcome;
     }
 
