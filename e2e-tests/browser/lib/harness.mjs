@@ -2,6 +2,7 @@
 // waiting helpers with useful failure messages, and screenshots.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -197,6 +198,61 @@ export async function gate() {
     },
     async remove() {
       await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A TCP proxy on 127.0.0.1:<free port> to the stack, so a test can cut the browser's connections for real: the
+ * page, its REST calls and its /ws socket all go through it (same origin). drop() destroys every open connection;
+ * while refuse(true) holds, new connections are reset as soon as they are accepted (the server looks down).
+ */
+export async function tcpProxy(target = stackUrl()) {
+  const upstream = new URL(target);
+  const port = Number(upstream.port || (upstream.protocol === 'https:' ? 443 : 80));
+  const sockets = new Set();
+  let refusing = false;
+  let accepted = 0;
+  const track = (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {}); // a reset is what this proxy is for
+  };
+  const server = net.createServer((client) => {
+    track(client);
+    if (refusing) {
+      client.resetAndDestroy();
+      return;
+    }
+    accepted++;
+    const server = net.connect({ host: upstream.hostname, port });
+    track(server);
+    client.pipe(server);
+    server.pipe(client);
+    client.on('close', () => server.destroy());
+    server.on('close', () => client.destroy());
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    /** Connections passed on to the stack so far. */
+    get accepted() {
+      return accepted;
+    },
+    refuse(on) {
+      refusing = on;
+    },
+    /** Cuts every open connection (a reset, as when a network path dies). */
+    drop() {
+      for (const socket of sockets) socket.resetAndDestroy();
+    },
+    async close() {
+      refusing = true;
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
     },
   };
 }

@@ -102,6 +102,49 @@ export async function wasNotReloaded(page) {
   return page.evaluate(() => window.__agentCenterNoReload === true);
 }
 
+/**
+ * Records every text the header's Connection indicator shows from now on in window.__connectionStates (the
+ * current one first), so that a state shown for a moment is not missed by polling.
+ */
+export async function recordConnectionStates(page) {
+  await page.evaluate(() => {
+    const read = () => document.querySelector('[role="status"][aria-label="Connection"]')?.textContent?.trim() ?? null;
+    const states = [read()];
+    window.__connectionStates = states;
+    new MutationObserver(() => {
+      const now = read();
+      if (now !== states.at(-1)) states.push(now);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+}
+
+/**
+ * The texts of all rows of Run output, in order. The log is virtualized (only the rows near the view are in the
+ * DOM), so this scrolls it from top to bottom and collects each row by its data-index; it fails if an index was
+ * never rendered.
+ */
+export async function outputRows(page) {
+  const rows = await runOutput(page).evaluate(async (log) => {
+    const settle = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 20))));
+    const seen = new Map();
+    log.scrollTop = 0;
+    for (let step = 0; step < 10_000; step++) {
+      await settle();
+      for (const row of log.querySelectorAll('[data-index]')) {
+        seen.set(Number(row.getAttribute('data-index')), row.innerText.trim());
+      }
+      if (log.scrollTop + log.clientHeight >= log.scrollHeight - 1) break;
+      log.scrollTop += Math.max(1, Math.floor(log.clientHeight / 2));
+    }
+    return [...seen.entries()].sort((a, b) => a[0] - b[0]);
+  });
+  const missing = rows.filter(([index], i) => index !== i);
+  if (rows.length === 0 || missing.length > 0) {
+    throw new Error(`Run output rows were not all rendered while scrolling: indices ${JSON.stringify(rows.map(([index]) => index))}`);
+  }
+  return rows.map(([, text]) => text);
+}
+
 function tail(text, lines = 15) {
   return text.split('\n').slice(-lines).join('\n');
 }

@@ -2,7 +2,7 @@
 // then works the UI the way a person does, finding things by role, label and text (see the UI contract).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { apiClient, gate, launchBrowser, openPage, screenshot, until } from '../lib/harness.mjs';
+import { apiClient, gate, launchBrowser, openPage, screenshot, tcpProxy, until } from '../lib/harness.mjs';
 import {
   TASK_URL,
   agentMessages,
@@ -11,6 +11,8 @@ import {
   expectRowStatus,
   expectTaskStatus,
   markNoReload,
+  outputRows,
+  recordConnectionStates,
   openTasksFromNav,
   runOutput,
   taskRow,
@@ -210,6 +212,73 @@ test(
     }
   },
 );
+
+test('after a dropped connection the page reconnects and resumes the output with no gap and no duplicate', { timeout: TEST_TIMEOUT }, async () => {
+  const title = 'Print a hundred lines';
+  const held = await gate();
+  const proxy = await tcpProxy();
+  try {
+    const task = await api.task(workspace.id, title, [
+      'for i in $(seq 1 50); do echo line-$i; done',
+      held.command,
+      'for i in $(seq 51 100); do echo line-$i; done',
+    ]);
+    const run = await api.start(task.id);
+    const expected = Array.from({ length: 100 }, (_, i) => `line-${i + 1}`);
+    await withPage('reconnect', async (page) => {
+      // Everything the page loads, asks and listens to goes through the proxy.
+      await page.goto(`${proxy.url}/tasks/${task.id}`);
+      const connection = page.getByRole('status', { name: 'Connection' });
+      await expectOutputLine(page, 'line-50');
+      await expectTaskStatus(page, 'running');
+      await connection.getByText('Live', { exact: true }).waitFor();
+      await recordConnectionStates(page);
+      await markNoReload(page);
+
+      // The connection dies and the server stays unreachable while the run prints its second half and ends.
+      proxy.refuse(true);
+      proxy.drop();
+      await connection.getByText('Reconnecting…', { exact: true }).waitFor();
+      await held.open();
+      await api.awaitRun(run.id, ['completed']);
+      assert.equal(await runOutput(page).getByText('line-51', { exact: true }).count(), 0, 'nothing arrived while cut off');
+
+      // Reachable again: the page comes back by itself and resumes after the last event it had.
+      const acceptedBefore = proxy.accepted;
+      proxy.refuse(false);
+      await expectTaskStatus(page, 'completed');
+      await expectOutputLine(page, 'line-100');
+      let states;
+      await until(
+        'the indicator to go Reconnecting…, Reconnected, then Live',
+        async () => {
+          states = await page.evaluate(() => window.__connectionStates);
+          return states.at(-1) === 'Live';
+        },
+        { timeoutMs: 20_000, describe: () => `it read ${JSON.stringify(states)}` },
+      );
+      assert.deepEqual(
+        states.filter((state, i) => state !== states[i - 1]),
+        ['Live', 'Reconnecting…', 'Reconnected', 'Live'],
+        'the Connection indicator, in order',
+      );
+      assert.ok(proxy.accepted > acceptedBefore, 'a new connection was made through the proxy');
+      assert.ok(await wasNotReloaded(page), 'the page was not reloaded');
+
+      // The truth (REST, straight to the stack) and the page (every row of the virtualized log) agree exactly.
+      const logs = (await (await fetch(`${api.baseUrl}/api/runs/${run.id}/logs?format=text`, {
+        headers: api.token ? { Authorization: `Bearer ${api.token}` } : {},
+      })).text()).split('\n').filter((line) => line.startsWith('line-'));
+      assert.deepEqual(logs, expected, 'the stored output');
+      const rows = await outputRows(page);
+      assert.deepEqual(rows.filter((text) => /^line-\d+$/.test(text)), expected, 'Run output: each line once, in order');
+    });
+  } finally {
+    await held.open();
+    await held.remove();
+    await proxy.close();
+  }
+});
 
 test('cancelling a running task ends it cancelled and keeps its output', { timeout: TEST_TIMEOUT }, async () => {
   const title = 'Long-running import';
