@@ -10,7 +10,8 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { Field, fieldError } from '../components/Field';
 import { formatAbsolute, formatInZone } from '../components/Time';
 import { broadcast } from '../sync/broadcast';
-import { blank, buildConfig, buildPolicy, commandsText, MODEL_SUGGESTIONS, SAFE_BLOCKLIST_NOTE } from './taskForm';
+import { ExecutionFields } from './ExecutionFields';
+import { blank, buildConfig, buildPolicy, commandsText } from './taskForm';
 
 /** The cron expression in words (cronstrue), or why it cannot be read. */
 export function describeCron(expression: string): { text: string; ok: boolean } {
@@ -89,7 +90,6 @@ export function AutomationForm({
   useFocusError(formRef, error);
   const [busy, setBusy] = useState(false);
   const zonesId = useId();
-  const modelsId = useId();
   const description = useMemo(() => describeCron(cron), [cron]);
   const preview = useSchedulePreview(cron, timezone);
   const repo = repos.data?.find((r) => r.id === repoId);
@@ -195,31 +195,17 @@ export function AutomationForm({
           <input value={branchPrefix} onChange={(e) => setBranchPrefix(e.target.value)} spellCheck={false} placeholder="nightly" />
         </Field>
       </div>
-      <div className="form-row">
-        <Field label="Permission mode" hint={SAFE_BLOCKLIST_NOTE} error={fieldError(error, 'permissionMode')}>
-          <select value={mode} onChange={(e) => setMode(e.target.value as PermissionMode)}>
-            <option value="safe">safe</option>
-            <option value="yolo">yolo</option>
-            <option value="custom">custom</option>
-          </select>
-        </Field>
-        <Field label="Agent" error={fieldError(error, 'config.agent.provider')}>
-          <select value={agent} onChange={(e) => setAgent(e.target.value as AgentProvider)}>
-            <option value="none">none</option>
-            <option value="codex">codex</option>
-            <option value="claude">claude</option>
-          </select>
-        </Field>
-        <Field label="Model" error={fieldError(error, 'config.agent.model')}>
-          <input value={model} onChange={(e) => setModel(e.target.value)} list={modelsId} disabled={agent === 'none'} spellCheck={false} />
-        </Field>
-        <datalist id={modelsId}>{agent !== 'none' && MODEL_SUGGESTIONS[agent].map((m) => <option key={m} value={m} />)}</datalist>
-      </div>
-      {mode === 'custom' && (
-        <Field label="Blocked commands" hint="One rule per line." error={fieldError(error, 'policy.blockedCommands', 'policy')}>
-          <textarea className="mono" value={blocked} onChange={(e) => setBlocked(e.target.value)} rows={3} spellCheck={false} />
-        </Field>
-      )}
+      <ExecutionFields
+        mode={mode}
+        onMode={setMode}
+        blocked={blocked}
+        onBlocked={setBlocked}
+        agent={agent}
+        onAgent={setAgent}
+        model={model}
+        onModel={setModel}
+        error={error}
+      />
       <div className="form-actions">
         <button type="button" className="btn" onClick={onCancel}>
           Cancel

@@ -1,4 +1,4 @@
-import { type FormEvent, useId, useRef, useState } from 'react';
+import { type FormEvent, useRef, useState } from 'react';
 import { useLocation } from 'wouter';
 import { api } from '../api/api';
 import { toApiError, type ApiError } from '../api/client';
@@ -11,7 +11,8 @@ import { useFocusError } from '../app/useFocusError';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Field, fieldError } from '../components/Field';
 import { broadcast } from '../sync/broadcast';
-import { blank, buildConfig, buildPolicy, MODEL_SUGGESTIONS, SAFE_BLOCKLIST_NOTE } from './taskForm';
+import { ExecutionFields } from './ExecutionFields';
+import { blank, buildConfig, buildPolicy } from './taskForm';
 
 export function NewTaskDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   return (
@@ -39,7 +40,6 @@ function NewTaskForm({ onClose }: { onClose: () => void }) {
   const formRef = useRef<HTMLFormElement>(null);
   useFocusError(formRef, error);
   const [busy, setBusy] = useState(false);
-  const modelsId = useId();
   const repo: RepoConnection | undefined = repos.data?.find((r) => r.id === repoId);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -122,33 +122,17 @@ function NewTaskForm({ onClose }: { onClose: () => void }) {
           <input value={branchName} onChange={(e) => setBranchName(e.target.value)} placeholder="agent/my-change" spellCheck={false} />
         </Field>
       </div>
-      <div className="form-row">
-        <Field label="Permission mode" hint={SAFE_BLOCKLIST_NOTE} error={fieldError(error, 'permissionMode')}>
-          <select value={mode} onChange={(e) => setMode(e.target.value as PermissionMode)}>
-            <option value="safe">safe</option>
-            <option value="yolo">yolo</option>
-            <option value="custom">custom</option>
-          </select>
-        </Field>
-        <Field label="Agent" error={fieldError(error, 'config.agent.provider')}>
-          <select value={agent} onChange={(e) => setAgent(e.target.value as AgentProvider)}>
-            <option value="none">none</option>
-            <option value="codex">codex</option>
-            <option value="claude">claude</option>
-          </select>
-        </Field>
-        <Field label="Model" hint={agent === 'none' ? 'Choose an agent first.' : 'Empty: the agent’s default.'} error={fieldError(error, 'config.agent.model', 'config.agent')}>
-          <input value={model} onChange={(e) => setModel(e.target.value)} list={modelsId} disabled={agent === 'none'} spellCheck={false} />
-        </Field>
-        <datalist id={modelsId}>
-          {agent !== 'none' && MODEL_SUGGESTIONS[agent].map((m) => <option key={m} value={m} />)}
-        </datalist>
-      </div>
-      {mode === 'custom' && (
-        <Field label="Blocked commands" hint="One rule per line; a command containing one never starts." error={fieldError(error, 'policy.blockedCommands', 'policy')}>
-          <textarea className="mono" value={blocked} onChange={(e) => setBlocked(e.target.value)} rows={3} spellCheck={false} placeholder={'rm -rf\ncurl'} />
-        </Field>
-      )}
+      <ExecutionFields
+        mode={mode}
+        onMode={setMode}
+        blocked={blocked}
+        onBlocked={setBlocked}
+        agent={agent}
+        onAgent={setAgent}
+        model={model}
+        onModel={setModel}
+        error={error}
+      />
       <div className="form-actions">
         <button type="button" className="btn" onClick={onClose}>
           Cancel
