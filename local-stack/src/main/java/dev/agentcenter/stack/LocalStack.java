@@ -278,7 +278,8 @@ public final class LocalStack {
             if (stopping) {
                 return null;
             }
-            postgres = EmbeddedPostgresHost.startOrJoin(config.dataDir().resolve("postgres"));
+            postgres = EmbeddedPostgresHost.startOrJoin(
+                    config.dataDir().resolve("postgres"), config.cacheDir().resolve("postgres"));
             if (postgres.owner()) {
                 postgresWatchdog = startPostgresWatchdog(config.dataDir().resolve("postgres"));
             }

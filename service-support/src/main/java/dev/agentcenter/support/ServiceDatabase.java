@@ -29,7 +29,8 @@ public final class ServiceDatabase {
             Path dataDir = Path.of(env.getOrDefault("AGENT_CENTER_DATA_DIR", ".agent-center/data"))
                     .toAbsolutePath();
             log.info("DATABASE_URL is not set: using embedded Postgres in {}", dataDir.resolve("postgres"));
-            EmbeddedPostgresHost host = EmbeddedPostgresHost.startOrJoin(dataDir.resolve("postgres"));
+            EmbeddedPostgresHost host = EmbeddedPostgresHost.startOrJoin(
+                    dataDir.resolve("postgres"), dataDir.resolveSibling("cache").resolve("postgres"));
             Runtime.getRuntime().addShutdownHook(new Thread(host::close, "embedded-postgres-stop"));
             settings = host.settings();
         }

@@ -1,7 +1,10 @@
 package dev.agentcenter.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.agentcenter.support.EmbeddedPostgresHost.Durability;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import org.junit.jupiter.api.Test;
@@ -10,22 +13,24 @@ import org.junit.jupiter.api.io.TempDir;
 class EmbeddedPostgresHostTest {
 
     @TempDir
-    Path dataDirectory;
+    Path directory;
 
     @Test
     void dataSurvivesARestartAndASecondHostJoinsTheRunningServer() throws Exception {
-        try (EmbeddedPostgresHost first = EmbeddedPostgresHost.startOrJoin(dataDirectory)) {
+        Path data = directory.resolve("postgres");
+        try (EmbeddedPostgresHost first = EmbeddedPostgresHost.startOrJoin(data, PostgresBinaries.perUserRoot())) {
             assertThat(first.owner()).isTrue();
             execute(first.settings(), "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')");
 
-            try (EmbeddedPostgresHost second = EmbeddedPostgresHost.startOrJoin(dataDirectory)) {
+            try (EmbeddedPostgresHost second = EmbeddedPostgresHost.startOrJoin(data, PostgresBinaries.perUserRoot())) {
                 assertThat(second.owner()).isFalse();
                 assertThat(second.settings().jdbcUrl())
                         .isEqualTo(first.settings().jdbcUrl());
             }
         }
 
-        try (EmbeddedPostgresHost restarted = EmbeddedPostgresHost.startOrJoin(dataDirectory)) {
+        try (EmbeddedPostgresHost restarted =
+                EmbeddedPostgresHost.startOrJoin(data, PostgresBinaries.perUserRoot(), Durability.THROWAWAY)) {
             assertThat(restarted.owner()).isTrue();
             try (var connection = DriverManager.getConnection(
                             restarted.settings().jdbcUrl(), restarted.settings().username(), null);
@@ -34,6 +39,31 @@ class EmbeddedPostgresHostTest {
                 assertThat(rows.getString(1)).isEqualTo("still here");
             }
         }
+    }
+
+    @Test
+    void anInterruptedInitdbIsRedoneAndForeignFilesAreNeverTouched() throws Exception {
+        Path data = directory.resolve("postgres");
+        // What an initdb killed half-way leaves: a staging directory beside the data directory, never the latter.
+        Path interrupted = Files.createDirectories(directory.resolve(".postgres.initdb-123"));
+        Files.writeString(interrupted.resolve("PG_VERSION"), "17");
+        Files.createDirectories(data);
+
+        try (EmbeddedPostgresHost host =
+                EmbeddedPostgresHost.startOrJoin(data, PostgresBinaries.perUserRoot(), Durability.THROWAWAY)) {
+            execute(host.settings(), "SELECT 1");
+        }
+        assertThat(interrupted).doesNotExist();
+        assertThat(data.resolve("PG_VERSION")).exists();
+
+        Path someonesFiles = directory.resolve("not-postgres");
+        Files.createDirectories(someonesFiles);
+        Files.writeString(someonesFiles.resolve("notes.txt"), "mine");
+        assertThatThrownBy(() -> EmbeddedPostgresHost.startOrJoin(
+                        someonesFiles, PostgresBinaries.perUserRoot(), Durability.THROWAWAY))
+                .rootCause()
+                .hasMessageContaining("neither empty nor a Postgres data directory");
+        assertThat(someonesFiles.resolve("notes.txt")).hasContent("mine");
     }
 
     private static void execute(DatabaseSettings settings, String sql) throws Exception {

@@ -2,6 +2,8 @@ package dev.agentcenter.testing;
 
 import dev.agentcenter.support.DatabaseSettings;
 import dev.agentcenter.support.EmbeddedPostgresHost;
+import dev.agentcenter.support.EmbeddedPostgresHost.Durability;
+import dev.agentcenter.support.PostgresBinaries;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -72,7 +74,8 @@ public final class TestDatabase {
             case EMBEDDED -> {
                 try {
                     Path directory = Files.createTempDirectory("agent-center-test-pg");
-                    EmbeddedPostgresHost host = EmbeddedPostgresHost.startOrJoin(directory);
+                    EmbeddedPostgresHost host = EmbeddedPostgresHost.startOrJoin(
+                            directory.resolve("data"), PostgresBinaries.perUserRoot(), Durability.THROWAWAY);
                     // Stop, then delete: each test JVM's cluster is ~50-90 MB that would otherwise pile up in /tmp.
                     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                         host.close();

@@ -3,6 +3,7 @@ package dev.agentcenter.support.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentcenter.support.EmbeddedPostgresHost;
+import dev.agentcenter.support.PostgresBinaries;
 import dev.agentcenter.support.events.RunEventWriter.Draft;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -27,7 +28,10 @@ class RunEventWriterTest {
 
     @BeforeAll
     static void schema() throws Exception {
-        postgres = EmbeddedPostgresHost.startOrJoin(dataDirectory);
+        postgres = EmbeddedPostgresHost.startOrJoin(
+                dataDirectory.resolve("data"),
+                PostgresBinaries.perUserRoot(),
+                EmbeddedPostgresHost.Durability.THROWAWAY);
         try (Connection c = connect()) {
             // the slice of the real schema this class relies on
             c.createStatement().execute("""
