@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -27,6 +29,7 @@ final class ServiceProcess {
 
     private final String label;
     private final Process process;
+    private final Instant startedAt = Instant.now();
     private final List<ProcessHandle> descendantsAtStop = new ArrayList<>();
     private final Deque<String> tail = new ArrayDeque<>();
     private final Thread pump;
@@ -38,18 +41,31 @@ final class ServiceProcess {
     }
 
     /**
-     * Starts {@code command} in {@code directory} with exactly {@code env} (not merged with anything). The previous
-     * log is kept as {@code <label>.previous.log}.
+     * Starts {@code command} in {@code directory} with exactly {@code env} (not merged with anything). A first
+     * start keeps the previous log as {@code <label>.previous.log}; a restart appends to the log, after a line that
+     * says so, so the death and the restart read as one story.
      */
     static ServiceProcess start(
-            String label, List<String> command, Path directory, Map<String, String> env, Path logsDir, PrintStream out)
+            String label,
+            List<String> command,
+            Path directory,
+            Map<String, String> env,
+            Path logsDir,
+            PrintStream out,
+            boolean restart)
             throws IOException {
         Files.createDirectories(logsDir);
         Path logFile = logsDir.resolve(label + ".log");
-        if (Files.exists(logFile)) {
+        if (!restart && Files.exists(logFile)) {
             Files.move(logFile, logsDir.resolve(label + ".previous.log"), StandardCopyOption.REPLACE_EXISTING);
         }
-        BufferedWriter log = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8);
+        BufferedWriter log = Files.newBufferedWriter(
+                logFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        if (restart) {
+            log.write("---- restarted by ./agent-center at " + Instant.now() + " ----");
+            log.newLine();
+            log.flush();
+        }
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(directory.toFile())
                 .redirectErrorStream(true)
@@ -66,6 +82,10 @@ final class ServiceProcess {
 
     String label() {
         return label;
+    }
+
+    Instant startedAt() {
+        return startedAt;
     }
 
     long pid() {

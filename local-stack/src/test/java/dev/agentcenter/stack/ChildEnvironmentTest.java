@@ -64,7 +64,7 @@ class ChildEnvironmentTest {
 
     @Test
     void theServiceCommandLineCarriesNoSecret() {
-        var command = LocalStack.serviceCommand(
+        var command = UpCommand.serviceCommand(
                 "/jdk/bin/java",
                 StackConfig.DEFAULT_JAVA_OPTIONS,
                 java.util.List.of("-jar", "/repo/api-service/target/api-service.jar"));

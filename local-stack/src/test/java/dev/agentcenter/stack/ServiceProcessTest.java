@@ -29,7 +29,8 @@ class ServiceProcessTest {
                 dir,
                 Map.of("PATH", "/usr/bin:/bin"),
                 dir.resolve("logs"),
-                out);
+                out,
+                false);
     }
 
     private String output() {

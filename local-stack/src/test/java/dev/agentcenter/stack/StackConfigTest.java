@@ -64,7 +64,7 @@ class StackConfigTest {
     void theReadyLineHasTheAgreedShape() {
         StackConfig config = StackConfig.fromEnvironment(Map.of(), ROOT);
 
-        assertThat(LocalStack.readyLine(config, 7.44))
+        assertThat(UpCommand.readyLine(config, 7.44))
                 .isEqualTo(
                         "Agent Center is ready: http://127.0.0.1:3000 (api 3000, worker 3001, runner 3002) in 7.4 s");
     }

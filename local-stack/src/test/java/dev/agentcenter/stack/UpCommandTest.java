@@ -34,9 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The launcher end to end, with small fake services in place of the Spring Boot jars and {@code DATABASE_URL} set
  * (so no Postgres): startup, readiness, the environment the services get, shutdown, a service dying at startup,
- * and a port already taken.
+ * a service dying later (restarted with backoff while the others serve), and a port already taken.
  */
-class LocalStackTest {
+class UpCommandTest {
 
     @TempDir
     Path root;
@@ -44,7 +44,7 @@ class LocalStackTest {
     private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
     private final PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8);
     private final Map<String, String> env = new HashMap<>();
-    private LocalStack stack;
+    private UpCommand stack;
 
     @BeforeEach
     void fakeServices() throws IOException {
@@ -71,8 +71,8 @@ class LocalStackTest {
     }
 
     private CompletableFuture<Integer> up() {
-        stack = new LocalStack(Map.copyOf(env), root, out);
-        return CompletableFuture.supplyAsync(stack::up);
+        stack = new UpCommand(Map.copyOf(env), root, out);
+        return CompletableFuture.supplyAsync(stack::run);
     }
 
     @Test
@@ -113,7 +113,7 @@ class LocalStackTest {
 
         assertThat(code).isEqualTo(1);
         assertThat(output())
-                .contains("[stack] ERROR: worker exited with code 1 during startup")
+                .contains("[stack] ERROR: worker exited (exit code 1) during startup")
                 .contains("    boom: worker cannot start")
                 .doesNotContain("Agent Center is ready");
         stack.stop(); // what the shutdown hook does when main exits
@@ -121,22 +121,61 @@ class LocalStackTest {
     }
 
     @Test
-    void aServiceThatDiesLaterStopsTheWholeStack() throws Exception {
+    void aServiceThatDiesLaterIsRestartedWithBackoffWhileTheOthersKeepServing() throws Exception {
         CompletableFuture<Integer> up = up();
         await().atMost(Duration.ofSeconds(60)).until(() -> output().contains("Agent Center is ready: "));
+        Map<String, Long> pids = pidsByLabel();
 
+        crash("WORKER_PORT");
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> output().contains("worker is healthy again"));
+        assertThat(output())
+                .contains("[stack] ERROR: worker exited (exit code 3, e.g. out of memory"
+                        + " (-XX:+ExitOnOutOfMemoryError)) unexpectedly: restarting it in 1 s (restart 1)")
+                .contains("    fake worker crashing on request")
+                .contains("[stack] worker is healthy again on http://127.0.0.1:" + env.get("WORKER_PORT")
+                        + " (restart 1)");
+        Map<String, Long> after = pidsByLabel();
+        assertThat(after.get("worker")).isNotEqualTo(pids.get("worker"));
+        assertThat(after.get("api")).isEqualTo(pids.get("api"));
+        assertThat(after.get("runner")).isEqualTo(pids.get("runner"));
+        assertThat(stack.children()).hasSize(3).allMatch(ServiceProcess::isAlive);
+        assertThat(up).isNotDone();
+        assertThat(root.resolve(".agent-center/logs/worker.log"))
+                .content()
+                .contains("fake worker crashing on request", "---- restarted by ./agent-center at ");
+
+        ByteArrayOutputStream status = new ByteArrayOutputStream();
+        int healthy =
+                new StatusCommand(Map.copyOf(env), root, new PrintStream(status, true, StandardCharsets.UTF_8)).run();
+        assertThat(healthy).isZero();
+        assertThat(status.toString(StandardCharsets.UTF_8))
+                .containsPattern("worker +http://127\\.0\\.0\\.1:\\d+ +healthy +pid " + after.get("worker")
+                        + ", restarts 1 \\(last: exit code 3, .*\\)")
+                .containsPattern("api +http://127\\.0\\.0\\.1:\\d+ +healthy +pid \\d+, restarts 0\\n");
+
+        crash("WORKER_PORT"); // dies again soon after: the wait doubles
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> output().contains("(restart 2)\n"));
+        assertThat(output()).contains("unexpectedly: restarting it in 2 s (restart 2)");
+
+        stack.stop();
+        assertThat(up.get(30, TimeUnit.SECONDS)).isZero();
+        assertThat(stack.children()).noneMatch(ServiceProcess::isAlive);
+    }
+
+    private void crash(String portVariable) throws Exception {
         HttpClient.newHttpClient()
                 .send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + env.get("WORKER_PORT") + "/crash"))
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + env.get(portVariable) + "/crash"))
                                 .build(),
                         HttpResponse.BodyHandlers.discarding());
+    }
 
-        assertThat(up.get(30, TimeUnit.SECONDS)).isEqualTo(1);
-        assertThat(output())
-                .contains("[stack] ERROR: worker exited with code 3 unexpectedly: stopping the stack")
-                .contains("    fake worker crashing on request");
-        stack.stop(); // what the shutdown hook does when main exits
-        assertThat(stack.children()).noneMatch(ServiceProcess::isAlive);
+    private Map<String, Long> pidsByLabel() {
+        Map<String, Long> pids = new HashMap<>();
+        stack.children().forEach(child -> pids.put(child.label(), child.pid()));
+        return pids;
     }
 
     @Test
@@ -167,10 +206,10 @@ class LocalStackTest {
     void aSecondLauncherOnTheSameDataDirectoryIsRefused() throws Exception {
         CompletableFuture<Integer> first = up();
         await().atMost(Duration.ofSeconds(60)).until(() -> output().contains("Agent Center is ready: "));
-        LocalStack running = stack;
+        UpCommand running = stack;
 
-        LocalStack second = new LocalStack(Map.copyOf(env), root, out);
-        assertThat(second.up()).isEqualTo(1);
+        UpCommand second = new UpCommand(Map.copyOf(env), root, out);
+        assertThat(second.run()).isEqualTo(1);
         assertThat(output()).contains("Agent Center is already running from " + root.resolve(".agent-center/data"));
 
         running.stop();
