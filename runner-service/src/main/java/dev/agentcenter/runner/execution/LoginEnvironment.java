@@ -421,6 +421,10 @@ public final class LoginEnvironment implements SmartLifecycle {
     }
 
     private static Object stat(Path file) {
+        // Most watched files do not exist; asking first avoids an exception for each of them on every command.
+        if (!Files.exists(file)) {
+            return List.of(file.toString(), "absent");
+        }
         try {
             BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
             return List.of(
