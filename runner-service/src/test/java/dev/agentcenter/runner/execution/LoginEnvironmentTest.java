@@ -173,9 +173,11 @@ class LoginEnvironmentTest {
         assertThat(login.current().source()).isEqualTo(Source.FALLBACK);
         assertThat(login.current().reason()).contains("did not finish within 1 s");
         await().atMost(Duration.ofSeconds(30)).until(() -> processesWith(marker) == 0);
-        // Not tried again for every command: only a change of a profile file or a refresh does.
+        // Not tried again for every command: only a change of a profile file or a refresh does. (Counted before and
+        // after: on a loaded machine the 1 s can pass before the profile even reaches its first line.)
+        long sourced = timesSourced();
         run(login, "true", Map.of());
-        assertThat(timesSourced()).isEqualTo(1);
+        assertThat(timesSourced()).isEqualTo(sourced).isLessThanOrEqualTo(1);
     }
 
     @Test
