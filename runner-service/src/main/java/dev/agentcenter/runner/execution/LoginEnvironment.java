@@ -138,9 +138,12 @@ public final class LoginEnvironment implements SmartLifecycle {
     private final boolean loginShellPerCommand;
     private final List<String> loginShell;
     private final ReentrantLock resolving = new ReentrantLock();
-    private volatile Snapshot current;
-    private volatile List<Object> currentFingerprint;
+    /** The last resolution and the watched files' state taken just before it; one field, so both change together. */
+    private volatile Cached cached;
+
     private volatile boolean running;
+
+    private record Cached(Snapshot snapshot, List<Object> fingerprint) {}
 
     @Autowired
     public LoginEnvironment(RunnerProperties runner, Clock clock) {
@@ -211,32 +214,35 @@ public final class LoginEnvironment implements SmartLifecycle {
      */
     public Snapshot current() {
         if (!enabled) {
-            Snapshot disabled = current;
+            Cached disabled = cached;
             if (disabled == null) {
-                disabled = new Snapshot(
-                        ChildEnvironment.build(runnerEnvironment, Map.of()),
-                        Source.DISABLED,
-                        "RUNNER_LOGIN_ENVIRONMENT is false",
-                        clock.instant(),
-                        Duration.ZERO);
-                current = disabled;
+                disabled = new Cached(
+                        new Snapshot(
+                                ChildEnvironment.build(runnerEnvironment, Map.of()),
+                                Source.DISABLED,
+                                "RUNNER_LOGIN_ENVIRONMENT is false",
+                                clock.instant(),
+                                Duration.ZERO),
+                        List.of());
+                cached = disabled;
             }
-            return disabled;
+            return disabled.snapshot();
         }
         List<Object> fingerprint = fingerprint();
-        Snapshot snapshot = current;
-        if (snapshot != null && fingerprint.equals(currentFingerprint)) {
-            return snapshot;
+        Cached last = cached;
+        if (last != null && fingerprint.equals(last.fingerprint())) {
+            return last.snapshot();
         }
         resolving.lock();
         try {
             // Another caller may have resolved while this one waited; the fingerprint is taken again because a file
             // may also have changed meanwhile.
             fingerprint = fingerprint();
-            if (current != null && fingerprint.equals(currentFingerprint)) {
-                return current;
+            last = cached;
+            if (last != null && fingerprint.equals(last.fingerprint())) {
+                return last.snapshot();
             }
-            return resolveLocked(fingerprint, current == null ? "start" : "a profile file changed");
+            return resolveLocked(fingerprint, last == null ? "start" : "a profile file changed");
         } finally {
             resolving.unlock();
         }
@@ -258,8 +264,7 @@ public final class LoginEnvironment implements SmartLifecycle {
     private Snapshot resolveLocked(List<Object> fingerprint, String why) {
         // The fingerprint is taken before the shell reads the files: a change during the resolution is seen next time.
         Snapshot snapshot = resolve();
-        current = snapshot;
-        currentFingerprint = fingerprint;
+        cached = new Cached(snapshot, fingerprint);
         if (snapshot.source() == Source.LOGIN_SHELL) {
             log.info(
                     "Login environment resolved by `{}` ({}) in {} ms: {} variables, PATH={}",
