@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * One shell command of a run.
  *
- * @param command the command line, run with the runner's shell (default {@code bash -lc})
+ * @param command the command line, run with the runner's shell (default {@code bash -c}, in the runner user's login
+ *     environment, resolved once)
  * @param cwd working directory relative to the workspace; escaping the workspace is refused
  * @param env extra environment variables for this command only
  * @param timeoutSeconds stop the command after this many seconds

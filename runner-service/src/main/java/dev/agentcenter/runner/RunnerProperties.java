@@ -28,8 +28,12 @@ import org.springframework.validation.annotation.Validated;
  * @param internalToken {@code RUNNER_INTERNAL_TOKEN}: the bearer token every {@code /internal/**} request must
  *     carry (workers send it); while it is not set, the runner refuses all internal requests
  * @param capacity {@code RUNNER_CAPACITY} (default 4): how many runs this runner executes at once
- * @param shell {@code RUNNER_SHELL} (default {@code bash -lc}): the command, split on spaces, that each
- *     {@code config.commands} entry is appended to
+ * @param shell {@code RUNNER_SHELL} (default {@code bash -c}): the command, split on spaces, that each
+ *     {@code config.commands} entry is appended to. A login shell ({@code bash -lc}) sources the profile for every
+ *     command, as before {@code RUNNER_LOGIN_ENVIRONMENT} existed
+ * @param loginEnvironment {@code RUNNER_LOGIN_ENVIRONMENT} (default true): resolve the runner user's login
+ *     environment once ({@code <first word of RUNNER_SHELL> -l -c}, see {@code LoginEnvironment}) and run commands
+ *     and coding agents in it, instead of paying for a login shell per command
  * @param publicUrl {@code RUNNER_PUBLIC_URL} (default {@code http://127.0.0.1:<RUNNER_PORT>}): the base URL
  *     workers use to reach this runner, which differs from the bind address in containers
  */
@@ -41,7 +45,8 @@ public record RunnerProperties(
         @NotNull @DefaultValue("retain") CleanupMode cleanupMode,
         String internalToken,
         @Min(1) @Max(256) @DefaultValue("4") int capacity,
-        @NotBlank @DefaultValue("bash -lc") String shell,
+        @NotBlank @DefaultValue("bash -c") String shell,
+        @DefaultValue("true") boolean loginEnvironment,
         @NotNull @DefaultValue("http://127.0.0.1:3002") URI publicUrl) {
 
     /** What happens to a run's workspace when the run ends. */

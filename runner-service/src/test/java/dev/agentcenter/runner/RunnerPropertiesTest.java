@@ -30,7 +30,8 @@ class RunnerPropertiesTest {
             assertThat(properties.workspaceRoot()).isEqualTo(Path.of(".agent-center/workspaces"));
             assertThat(properties.cleanupMode()).isEqualTo(RunnerProperties.CleanupMode.RETAIN);
             assertThat(properties.capacity()).isEqualTo(4);
-            assertThat(properties.shellCommand()).containsExactly("bash", "-lc");
+            assertThat(properties.shellCommand()).containsExactly("bash", "-c");
+            assertThat(properties.loginEnvironment()).isTrue();
             assertThat(properties.publicUrl()).isEqualTo(URI.create("http://127.0.0.1:3002"));
             assertThat(properties.internalTokenConfigured()).isFalse();
             assertThat(properties.name()).isNotBlank().endsWith("-3002");

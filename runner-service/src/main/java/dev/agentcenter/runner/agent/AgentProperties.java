@@ -11,7 +11,8 @@ import org.springframework.validation.annotation.Validated;
  * How this runner starts coding-agent CLIs.
  *
  * @param codexPath {@code RUNNER_CODEX_PATH} (default {@code codex}): the Codex CLI, a path or a name looked up on the
- *     runner's {@code PATH}
+ *     {@code PATH} of the runner user's login environment ({@code LoginEnvironment}; the runner's own {@code PATH}
+ *     when {@code RUNNER_LOGIN_ENVIRONMENT} is false or resolving failed)
  * @param claudePath {@code RUNNER_CLAUDE_PATH} (default {@code claude}): the Claude Code CLI, likewise
  * @param timeout {@code RUNNER_AGENT_TIMEOUT_SECONDS} (default 3600 s): an agent running longer is stopped (TERM,
  *     then KILL) and its run fails with {@code agent_timed_out}

@@ -4,7 +4,7 @@ import dev.agentcenter.model.AgentConfig;
 import dev.agentcenter.model.AgentProvider;
 import dev.agentcenter.model.PermissionMode;
 import dev.agentcenter.runner.RunnerProperties;
-import dev.agentcenter.runner.execution.ChildEnvironment;
+import dev.agentcenter.runner.execution.LoginEnvironment;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -64,18 +64,21 @@ public class Agents {
     private final RunnerProperties runner;
     private final JdbcClient db;
     private final ObjectMapper json;
+    private final LoginEnvironment environment;
 
     Agents(
             AgentProperties properties,
             AgentCredentials credentials,
             RunnerProperties runner,
             JdbcClient db,
-            ObjectMapper json) {
+            ObjectMapper json,
+            LoginEnvironment environment) {
         this.properties = properties;
         this.credentials = credentials;
         this.runner = runner;
         this.db = db;
         this.json = json;
+        this.environment = environment;
     }
 
     /**
@@ -90,7 +93,8 @@ public class Agents {
         AgentProvider provider = agent.provider();
         boolean codex = provider == AgentProvider.CODEX;
         String label = codex ? "Codex" : "Claude Code";
-        Map<String, String> baseEnvironment = ChildEnvironment.build(System.getenv(), Map.of());
+        // The resolved login environment's PATH, so that a CLI a version manager (nvm, …) installed is found.
+        Map<String, String> baseEnvironment = environment.forAgent(Map.of());
         String configured = codex ? properties.codexPath() : properties.claudePath();
         Path cli = findExecutable(configured, baseEnvironment.get(PATH_VARIABLE))
                 .orElseThrow(() -> new AgentException(
@@ -170,12 +174,11 @@ public class Agents {
             }
         }
         AgentStream stream = codex ? new CodexStream(model, resume != null) : new ClaudeStream(resume != null);
-        Map<String, String> environment = ChildEnvironment.build(System.getenv(), extra);
         return new AgentRun(
                 codex ? CodexStream.PROVIDER : ClaudeStream.PROVIDER,
                 label,
                 argv,
-                environment,
+                environment.forAgent(extra),
                 request.cwd(),
                 promptFile,
                 home,

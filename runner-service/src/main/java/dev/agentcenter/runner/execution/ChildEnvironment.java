@@ -17,6 +17,9 @@ import java.util.TreeMap;
  * unchanged, overriding allowlisted ones, with one exception: the names of the runner's own secrets are always
  * dropped, so a task can neither read them by mistake nor shadow them in a way that looks like the runner's. Names
  * or values the OS cannot carry (an {@code =} in a name, a NUL anywhere) are skipped.
+ *
+ * <p>The allowlisted environment is also the only input of the login shell whose result ({@link LoginEnvironment})
+ * replaces it as the base of commands and agents; {@link #overlay} puts a command's variables on such a base.
  */
 public final class ChildEnvironment {
 
@@ -41,9 +44,35 @@ public final class ChildEnvironment {
      * @return an unmodifiable map, sorted by name
      */
     public static Map<String, String> build(Map<String, String> runnerEnv, Map<String, String> extra) {
+        return overlay(allowlisted(runnerEnv), extra);
+    }
+
+    /**
+     * The allowlisted part of the runner's environment: what a child gets before any variables of its own, and
+     * the only input the login shell gets when the runner resolves its login environment ({@link
+     * LoginEnvironment}).
+     */
+    static Map<String, String> allowlisted(Map<String, String> runnerEnv) {
         Map<String, String> env = new TreeMap<>();
         runnerEnv.forEach((name, value) -> {
             if (name != null && value != null && isAllowed(name)) {
+                env.put(name, value);
+            }
+        });
+        return env;
+    }
+
+    /**
+     * A base environment that is already safe to give a child (the allowlist, or a resolved login environment)
+     * plus the command's own variables, which override it. {@code PATH} and {@code TERM} are filled in when the base
+     * has none; the runner's secret names are dropped from both.
+     *
+     * @return an unmodifiable map, sorted by name
+     */
+    public static Map<String, String> overlay(Map<String, String> base, Map<String, String> extra) {
+        Map<String, String> env = new TreeMap<>();
+        base.forEach((name, value) -> {
+            if (isValid(name, value)) {
                 env.put(name, value);
             }
         });
@@ -61,7 +90,7 @@ public final class ChildEnvironment {
     }
 
     /** A name or value the OS cannot represent would make the process fail to start; it is skipped instead. */
-    private static boolean isValid(String name, String value) {
+    static boolean isValid(String name, String value) {
         return name != null
                 && value != null
                 && !name.isEmpty()

@@ -40,7 +40,7 @@ public final class ShellCommand {
     /**
      * What to run.
      *
-     * @param shell the shell prefix, e.g. {@code [bash, -lc]}; the command line is appended as one argument
+     * @param shell the shell prefix, e.g. {@code [bash, -c]}; the command line is appended as one argument
      * @param command the command line
      * @param cwd the working directory
      * @param env the complete environment of the process (nothing is inherited; see {@link ChildEnvironment}); {@code

@@ -10,10 +10,10 @@ import dev.agentcenter.runner.agent.AgentRequest;
 import dev.agentcenter.runner.agent.AgentRun;
 import dev.agentcenter.runner.agent.Agents;
 import dev.agentcenter.runner.delivery.GitDelivery;
-import dev.agentcenter.runner.execution.ChildEnvironment;
 import dev.agentcenter.runner.execution.GitException;
 import dev.agentcenter.runner.execution.GitWorkspace;
 import dev.agentcenter.runner.execution.LineRedactor;
+import dev.agentcenter.runner.execution.LoginEnvironment;
 import dev.agentcenter.runner.execution.PermissionPolicy;
 import dev.agentcenter.runner.execution.SecretRedactor;
 import dev.agentcenter.runner.execution.ShellCommand;
@@ -67,6 +67,7 @@ final class RunExecution {
     private final Agents agents;
     private final RunJournal journal;
     private final GitDelivery delivery;
+    private final LoginEnvironment environment;
     private SecretRedactor redactor = new SecretRedactor();
     private String token;
 
@@ -85,7 +86,8 @@ final class RunExecution {
             ObjectMapper json,
             RepositoryTokens tokens,
             Agents agents,
-            GitDelivery delivery) {
+            GitDelivery delivery,
+            LoginEnvironment environment) {
         this.context = context;
         this.runner = runner;
         this.properties = properties;
@@ -94,6 +96,7 @@ final class RunExecution {
         this.tokens = tokens;
         this.agents = agents;
         this.delivery = delivery;
+        this.environment = environment;
         this.journal = new RunJournal(context.runId(), context.leaseToken(), dataSource, this::onLeaseLost);
     }
 
@@ -371,7 +374,7 @@ final class RunExecution {
                 runner.shellCommand(),
                 command.command(),
                 cwd,
-                ChildEnvironment.build(System.getenv(), command.env() == null ? Map.of() : command.env()),
+                environment.forCommand(command.env() == null ? Map.of() : command.env()),
                 timeout);
         ShellCommand.Outcome outcome;
         try {

@@ -3,6 +3,7 @@ package dev.agentcenter.runner.run;
 import dev.agentcenter.runner.RunnerProperties;
 import dev.agentcenter.runner.agent.Agents;
 import dev.agentcenter.runner.delivery.GitDelivery;
+import dev.agentcenter.runner.execution.LoginEnvironment;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -44,6 +45,7 @@ class RunSupervisor implements SmartLifecycle {
     private final Agents agents;
     private final JdbcClient db;
     private final GitDelivery delivery;
+    private final LoginEnvironment environment;
     private volatile boolean accepting;
 
     RunSupervisor(
@@ -55,7 +57,8 @@ class RunSupervisor implements SmartLifecycle {
             RepositoryTokens tokens,
             Agents agents,
             JdbcClient db,
-            GitDelivery delivery) {
+            GitDelivery delivery,
+            LoginEnvironment environment) {
         this.loader = loader;
         this.runner = runner;
         this.properties = properties;
@@ -65,6 +68,7 @@ class RunSupervisor implements SmartLifecycle {
         this.agents = agents;
         this.db = db;
         this.delivery = delivery;
+        this.environment = environment;
     }
 
     /** Starts the run unless it is already running here (same attempt), we are full, or it is not ours to run. */
@@ -85,8 +89,8 @@ class RunSupervisor implements SmartLifecycle {
         if (context.isEmpty()) {
             return Acceptance.NOT_DISPATCHABLE;
         }
-        RunExecution execution =
-                new RunExecution(context.get(), runner, properties, dataSource, json, tokens, agents, delivery);
+        RunExecution execution = new RunExecution(
+                context.get(), runner, properties, dataSource, json, tokens, agents, delivery, environment);
         active.put(runId, execution);
         Thread.ofVirtual().name("run-" + runId).start(() -> {
             try {

@@ -679,7 +679,7 @@ class AgentRunTest extends RunnerFixture {
     }
 
     /** The fake CLIs, copied out of the test classpath (which drops the executable bit) and made executable. */
-    private static Path copyFakeAgents() {
+    static Path copyFakeAgents() {
         try {
             Path source = Path.of(
                             AgentRunTest.class.getResource("/fake-agents/codex").toURI())

@@ -48,8 +48,10 @@ abstract class RunnerFixture extends RunnerTestBase {
                 "agent-center.runner.workspace-root",
                 () -> ROOT.resolve("workspaces").toString());
         registry.add("agent-center.runner.capacity", () -> "3");
-        // Not a login shell: the host's profile (pyenv, nvm, …) must not add output to the tests.
+        // Neither a login shell nor the resolved login environment: the host's profile (pyenv, nvm, …) must not add
+        // output or variables to the tests. LoginEnvironmentRunTest gives the runner a profile of its own.
         registry.add("agent-center.runner.shell", () -> "bash -c");
+        registry.add("agent-center.runner.login-environment", () -> "false");
         registry.add("agent-center.runner.name", () -> "runner-under-test");
         registry.add(
                 "agent-center.execution.git-base-url", () -> REMOTES.toUri().toString());

@@ -38,6 +38,7 @@ class RunnerShutdownTest extends RunnerFixture {
                         "--spring.datasource.password=" + environment.getProperty("spring.datasource.password", ""),
                         "--agent-center.runner.name=draining-runner",
                         "--agent-center.runner.shell=bash -c",
+                        "--agent-center.runner.login-environment=false",
                         "--agent-center.runner.internal-token=" + TOKEN,
                         "--agent-center.runner.workspace-root=" + ROOT.resolve("draining"),
                         "--agent-center.execution.drain-timeout=3s",
