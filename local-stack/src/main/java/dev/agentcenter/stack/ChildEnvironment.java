@@ -21,7 +21,35 @@ final class ChildEnvironment {
             "CREDENTIAL_ENCRYPTION_KEY",
             "RUNNER_INTERNAL_TOKEN");
 
+    /**
+     * Secrets and who needs them: every other service gets neither the variable nor its {@code _FILE} form, so a
+     * service that is compromised (or a run that reads its parent's environment) learns only what that service
+     * needs. The worker dispatches runs and needs only the runner's token; the API seals credentials and checks
+     * the API token; the runner opens credentials, pushes and starts agents.
+     */
+    static final Map<String, Set<Service>> SECRETS = Map.of(
+            "AGENT_CENTER_API_TOKEN", Set.of(Service.API),
+            "RUNNER_INTERNAL_TOKEN", Set.of(Service.WORKER, Service.RUNNER),
+            "CREDENTIAL_ENCRYPTION_KEY", Set.of(Service.API, Service.RUNNER),
+            "GITHUB_TOKEN", Set.of(Service.API, Service.RUNNER),
+            "GITHUB_PAT", Set.of(Service.API, Service.RUNNER),
+            "GH_TOKEN", Set.of(Service.API, Service.RUNNER),
+            "OPENAI_API_KEY", Set.of(Service.RUNNER),
+            "ANTHROPIC_API_KEY", Set.of(Service.RUNNER));
+
     private ChildEnvironment() {}
+
+    /** {@code env} without the secrets {@code service} does not need. */
+    static Map<String, String> forService(Service service, Map<String, String> env) {
+        Map<String, String> own = new TreeMap<>(env);
+        SECRETS.forEach((name, users) -> {
+            if (!users.contains(service)) {
+                own.remove(name);
+                own.remove(name + "_FILE");
+            }
+        });
+        return own;
+    }
 
     /**
      * @param parent the launcher's environment

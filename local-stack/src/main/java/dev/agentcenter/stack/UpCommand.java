@@ -267,7 +267,8 @@ final class UpCommand {
                 address,
                 (System.nanoTime() - begin) / 1e9,
                 display(config.dataDir().resolve("postgres"))));
-        return "postgres://" + settings.username() + "@" + address;
+        // The password is hex, so it needs no escaping in the URL.
+        return "postgres://" + settings.username() + ":" + settings.password() + "@" + address;
     }
 
     /**
@@ -302,8 +303,14 @@ final class UpCommand {
             if (stopping) {
                 return false;
             }
-            ServiceProcess child =
-                    ServiceProcess.start(service.label(), command, root, childEnv, config.logsDir(), out, restart);
+            ServiceProcess child = ServiceProcess.start(
+                    service.label(),
+                    command,
+                    root,
+                    ChildEnvironment.forService(service, childEnv),
+                    config.logsDir(),
+                    out,
+                    restart);
             children.put(service, child);
             state.started(service, child.pid());
         }
@@ -407,12 +414,17 @@ final class UpCommand {
                     return;
                 }
                 Files.deleteIfExists(log);
-                boolean done = cache.train(javaExecutable(), childEnv, root, log, process -> {
-                    training = process;
-                    if (isStopping()) {
-                        killTraining();
-                    }
-                });
+                boolean done = cache.train(
+                        javaExecutable(),
+                        ChildEnvironment.forService(cache.service(), childEnv),
+                        root,
+                        log,
+                        process -> {
+                            training = process;
+                            if (isStopping()) {
+                                killTraining();
+                            }
+                        });
                 if (isStopping()) {
                     return;
                 }

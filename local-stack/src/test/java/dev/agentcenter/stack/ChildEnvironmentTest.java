@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,41 @@ class ChildEnvironmentTest {
 
         assertThat(env).containsEntry("CREDENTIAL_ENCRYPTION_KEY", "users-key");
         assertThat(env).containsEntry("RUNNER_INTERNAL_TOKEN", "generated-token");
+    }
+
+    @Test
+    void eachServiceGetsOnlyTheSecretsItNeeds() {
+        Map<String, String> parent = new HashMap<>(PARENT);
+        parent.putAll(Map.of(
+                "GITHUB_TOKEN", "ghp",
+                "OPENAI_API_KEY", "sk",
+                "ANTHROPIC_API_KEY", "sk-ant",
+                "AGENT_CENTER_API_TOKEN_FILE", "/run/secrets/api"));
+        Map<String, String> all = ChildEnvironment.build(parent, "postgres://x@h/db", 1, Path.of("/d"), GENERATED);
+
+        Map<String, String> api = ChildEnvironment.forService(Service.API, all);
+        Map<String, String> worker = ChildEnvironment.forService(Service.WORKER, all);
+        Map<String, String> runner = ChildEnvironment.forService(Service.RUNNER, all);
+
+        assertThat(api)
+                .containsKeys("AGENT_CENTER_API_TOKEN", "AGENT_CENTER_API_TOKEN_FILE", "CREDENTIAL_ENCRYPTION_KEY")
+                .containsKey("GITHUB_TOKEN")
+                .doesNotContainKeys("RUNNER_INTERNAL_TOKEN", "OPENAI_API_KEY", "ANTHROPIC_API_KEY");
+        assertThat(worker)
+                .containsKey("RUNNER_INTERNAL_TOKEN")
+                .doesNotContainKeys(
+                        "AGENT_CENTER_API_TOKEN",
+                        "AGENT_CENTER_API_TOKEN_FILE",
+                        "CREDENTIAL_ENCRYPTION_KEY",
+                        "GITHUB_TOKEN",
+                        "OPENAI_API_KEY",
+                        "ANTHROPIC_API_KEY");
+        assertThat(runner)
+                .containsKeys("RUNNER_INTERNAL_TOKEN", "CREDENTIAL_ENCRYPTION_KEY", "GITHUB_TOKEN", "OPENAI_API_KEY")
+                .doesNotContainKeys("AGENT_CENTER_API_TOKEN", "AGENT_CENTER_API_TOKEN_FILE");
+        for (Map<String, String> env : List.of(api, worker, runner)) {
+            assertThat(env).containsEntry("DATABASE_URL", "postgres://x@h/db").containsEntry("PATH", "/usr/bin:/bin");
+        }
     }
 
     @Test

@@ -85,8 +85,12 @@ class UpCommandTest {
                         + " \\d+\\) in \\d+\\.\\d s\\n")
                 .contains("[api] fake api starting, parent "
                         + ProcessHandle.current().pid()
-                        + ", has key true, has token true, database postgres://fake@127.0.0.1:1/agent_center")
-                .contains("[worker] fake worker starting", "[runner] fake runner starting");
+                        + ", has key true, has token false, database postgres://fake@127.0.0.1:1/agent_center")
+                // each service gets only the secrets it needs
+                .contains("[worker] fake worker starting, parent "
+                        + ProcessHandle.current().pid() + ", has key false, has token true")
+                .contains("[runner] fake runner starting, parent "
+                        + ProcessHandle.current().pid() + ", has key true, has token true");
         Path data = root.resolve(".agent-center/data");
         assertThat(Files.getPosixFilePermissions(data.resolve("credential.key")))
                 .isEqualTo(Secrets.OWNER_ONLY);

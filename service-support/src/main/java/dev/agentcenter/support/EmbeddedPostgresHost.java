@@ -10,11 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -52,11 +54,11 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
     private final FileChannel ownerLock; // null when joined
     private final DatabaseSettings settings;
 
-    private EmbeddedPostgresHost(Path binaries, Path dataDirectory, FileChannel ownerLock, int port) {
+    private EmbeddedPostgresHost(Path binaries, Path dataDirectory, FileChannel ownerLock, int port, String password) {
         this.binaries = binaries;
         this.dataDirectory = dataDirectory;
         this.ownerLock = ownerLock;
-        this.settings = new DatabaseSettings("jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE, USER, null);
+        this.settings = new DatabaseSettings("jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE, USER, password);
     }
 
     /**
@@ -85,9 +87,10 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
                 }
                 // Another live process owns the directory: it runs the server, or is starting it.
                 Optional<Integer> port = portOfLiveServer(data);
-                if (port.isPresent() && ensureDatabase(port.get(), false)) {
+                Optional<String> password = readPassword(data);
+                if (port.isPresent() && password.isPresent() && ensureDatabase(port.get(), password.get(), false)) {
                     log.info("Joining embedded Postgres on port {} ({})", port.get(), data);
-                    return new EmbeddedPostgresHost(null, data, null, port.get());
+                    return new EmbeddedPostgresHost(null, data, null, port.get(), password.get());
                 }
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("Another process holds " + lockFile(data) + " but no Postgres"
@@ -109,7 +112,9 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
             log.warn("Stopping an embedded Postgres left running by a process that ended ({})", data);
             stopOrphan(data);
         }
-        if (!Files.isRegularFile(data.resolve("PG_VERSION"))) {
+        String password = passwordOf(data);
+        boolean fresh = !Files.isRegularFile(data.resolve("PG_VERSION"));
+        if (fresh) {
             initdb(binaries, data);
         }
         int port = freePort();
@@ -139,8 +144,11 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
                 "-t",
                 Long.toString(STARTUP_WAIT.toSeconds()),
                 "start");
-        EmbeddedPostgresHost host = new EmbeddedPostgresHost(binaries, data, lock, port);
-        ensureDatabase(port, true);
+        EmbeddedPostgresHost host = new EmbeddedPostgresHost(binaries, data, lock, port, password);
+        if (!fresh) {
+            requirePassword(data, port, password);
+        }
+        ensureDatabase(port, password, true);
         log.info(
                 "Embedded Postgres started on port {} in {} ms ({})",
                 port,
@@ -175,7 +183,18 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
         }
         Path staging = Files.createTempDirectory(parent, prefix);
         long begin = System.nanoTime();
-        run(binaries, "initdb", "-A", "trust", "-U", USER, "-E", "UTF8", "--no-locale", "-D", staging.toString());
+        run(
+                binaries,
+                "initdb",
+                "--auth=scram-sha-256",
+                "--pwfile=" + passwordFile(data),
+                "-U",
+                USER,
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "-D",
+                staging.toString());
         Files.move(staging, data, StandardCopyOption.ATOMIC_MOVE);
         log.info("Created a Postgres cluster in {} ({} ms)", data, (System.nanoTime() - begin) / 1_000_000);
     }
@@ -214,6 +233,70 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
         }
     }
 
+    private static Path passwordFile(Path data) {
+        return data.resolveSibling(data.getFileName() + ".password");
+    }
+
+    /** The superuser's password, generated on first use and kept beside the data directory (mode 600). */
+    private static String passwordOf(Path data) throws IOException {
+        Path file = passwordFile(data);
+        Optional<String> existing = readPassword(data);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        byte[] random = new byte[24];
+        new SecureRandom().nextBytes(random);
+        String password = HexFormat.of().formatHex(random);
+        Path temporary = Files.createTempFile(file.getParent(), ".postgres-password", ".tmp"); // created mode 600
+        Files.writeString(temporary, password + "\n");
+        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
+        return password;
+    }
+
+    private static Optional<String> readPassword(Path data) throws IOException {
+        try {
+            String password = Files.readString(passwordFile(data)).strip();
+            return password.isEmpty() ? Optional.empty() : Optional.of(password);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Clusters made before passwords (initdb -A trust) let any local process in as the superuser, which could
+     * queue runs, register a fake runner or read the sealed secrets. They get the password and SCRAM on their next
+     * start: the role's password is set while trust still lets us in, then pg_hba.conf is rewritten and reloaded.
+     */
+    private static void requirePassword(Path data, int port, String password) throws IOException {
+        Path hba = data.resolve("pg_hba.conf");
+        String rules = Files.readString(hba);
+        boolean trusting = rules.lines()
+                .map(String::strip)
+                .anyMatch(line -> !line.startsWith("#") && line.matches(".*\\strust\\s*$"));
+        if (!trusting) {
+            return;
+        }
+        String url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?connectTimeout=5";
+        try (Connection connection = DriverManager.getConnection(url, USER, password);
+                var statement = connection.createStatement()) {
+            statement.execute("SET password_encryption = 'scram-sha-256'");
+            // The password is hex: nothing in it can end the literal.
+            statement.execute("ALTER ROLE " + USER + " PASSWORD '" + password + "'");
+            StringBuilder secured = new StringBuilder();
+            rules.lines()
+                    .forEach(line -> secured.append(
+                                    line.strip().startsWith("#")
+                                            ? line
+                                            : line.replaceAll("\\btrust\\s*$", "scram-sha-256"))
+                            .append('\n'));
+            Files.writeString(hba, secured);
+            statement.execute("SELECT pg_reload_conf()");
+        } catch (SQLException e) {
+            throw new IOException("Could not give the embedded Postgres a password", e);
+        }
+        log.info("The embedded Postgres now requires a password (SCRAM), kept in {}", passwordFile(data));
+    }
+
     private static Path lockFile(Path data) {
         return data.resolveSibling(data.getFileName() + ".lock");
     }
@@ -241,9 +324,9 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
      * Creates the product's database unless it exists; false when the server does not answer (yet) and {@code
      * required} is false.
      */
-    private static boolean ensureDatabase(int port, boolean required) {
+    private static boolean ensureDatabase(int port, String password, boolean required) {
         String url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?connectTimeout=5";
-        try (Connection connection = DriverManager.getConnection(url, USER, null)) {
+        try (Connection connection = DriverManager.getConnection(url, USER, password)) {
             try (var statement = connection.createStatement();
                     var rows = statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'")) {
                 if (rows.next()) {

@@ -1,5 +1,7 @@
 package dev.agentcenter.support;
 
+import static java.nio.file.attribute.PosixFilePermission.OWNER_READ;
+import static java.nio.file.attribute.PosixFilePermission.OWNER_WRITE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,6 +9,7 @@ import dev.agentcenter.support.EmbeddedPostgresHost.Durability;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
+import java.sql.SQLException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +36,9 @@ class EmbeddedPostgresHostTest {
                 EmbeddedPostgresHost.startOrJoin(data, PostgresBinaries.perUserRoot(), Durability.THROWAWAY)) {
             assertThat(restarted.owner()).isTrue();
             try (var connection = DriverManager.getConnection(
-                            restarted.settings().jdbcUrl(), restarted.settings().username(), null);
+                            restarted.settings().jdbcUrl(),
+                            restarted.settings().username(),
+                            restarted.settings().password());
                     var rows = connection.createStatement().executeQuery("SELECT v FROM kept")) {
                 assertThat(rows.next()).isTrue();
                 assertThat(rows.getString(1)).isEqualTo("still here");
@@ -66,8 +71,49 @@ class EmbeddedPostgresHostTest {
         assertThat(someonesFiles.resolve("notes.txt")).hasContent("mine");
     }
 
+    @Test
+    void theServerRequiresAGeneratedPasswordAndAClusterFromBeforePasswordsGetsOne() throws Exception {
+        Path data = directory.resolve("postgres");
+        Path passwordFile = directory.resolve("postgres.password");
+        try (EmbeddedPostgresHost host =
+                EmbeddedPostgresHost.startOrJoin(data, PostgresBinaries.perUserRoot(), Durability.THROWAWAY)) {
+            assertThat(host.settings().password())
+                    .isNotBlank()
+                    .isEqualTo(Files.readString(passwordFile).strip());
+            assertThat(Files.getPosixFilePermissions(passwordFile)).containsOnly(OWNER_READ, OWNER_WRITE);
+            assertRefused(host.settings(), null);
+            assertRefused(host.settings(), "postgres");
+        }
+        // What clusters made before passwords look like: trust for everyone, no password file.
+        Files.writeString(
+                data.resolve("pg_hba.conf"),
+                Files.readString(data.resolve("pg_hba.conf")).replace("scram-sha-256", "trust"));
+        Files.delete(passwordFile);
+
+        try (EmbeddedPostgresHost host =
+                EmbeddedPostgresHost.startOrJoin(data, PostgresBinaries.perUserRoot(), Durability.THROWAWAY)) {
+            assertThat(Files.readString(data.resolve("pg_hba.conf"))).doesNotContainPattern("(?m)^[^#].*trust\\s*$");
+            assertRefused(host.settings(), null);
+            execute(host.settings(), "SELECT 1");
+            try (EmbeddedPostgresHost joined =
+                    EmbeddedPostgresHost.startOrJoin(data, PostgresBinaries.perUserRoot(), Durability.THROWAWAY)) {
+                assertThat(joined.owner()).isFalse();
+                execute(joined.settings(), "SELECT 1");
+            }
+        }
+    }
+
+    private static void assertRefused(DatabaseSettings settings, String password) {
+        assertThatThrownBy(() -> DriverManager.getConnection(settings.jdbcUrl(), settings.username(), password))
+                .isInstanceOfSatisfying(
+                        SQLException.class,
+                        e -> assertThat(e.getSQLState())
+                                .isIn("28P01", "08004")); // invalid_password; no password supplied
+    }
+
     private static void execute(DatabaseSettings settings, String sql) throws Exception {
-        try (var connection = DriverManager.getConnection(settings.jdbcUrl(), settings.username(), null)) {
+        try (var connection =
+                DriverManager.getConnection(settings.jdbcUrl(), settings.username(), settings.password())) {
             connection.createStatement().execute(sql);
         }
     }

@@ -2,6 +2,7 @@ package dev.agentcenter.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.agentcenter.support.DatabaseSettings;
 import dev.agentcenter.testing.TestDatabase.Source;
 import java.sql.DriverManager;
 import java.util.Map;
@@ -46,15 +47,13 @@ class TestDatabaseTest {
     @Test
     void startsTheChosenSourceForAnExplicitUrl() {
         TestDatabase database = TestDatabase.start(
-                Map.of(
-                        "DATABASE_URL",
-                        asPostgresUrl(TestDatabase.shared().settings().jdbcUrl())),
-                () -> false);
+                Map.of("DATABASE_URL", asPostgresUrl(TestDatabase.shared().settings())), () -> false);
         assertThat(database.source()).isEqualTo(Source.DATABASE_URL);
         assertThat(database.freshDatabase().jdbcUrl()).startsWith("jdbc:postgresql://");
     }
 
-    private static String asPostgresUrl(String jdbcUrl) {
-        return jdbcUrl.replace("jdbc:postgresql://", "postgres://postgres@");
+    private static String asPostgresUrl(DatabaseSettings settings) {
+        String credentials = settings.password() == null ? "postgres" : "postgres:" + settings.password();
+        return settings.jdbcUrl().replace("jdbc:postgresql://", "postgres://" + credentials + "@");
     }
 }

@@ -50,7 +50,9 @@ class RunEventWriterTest {
 
     private static Connection connect() throws Exception {
         return DriverManager.getConnection(
-                postgres.settings().jdbcUrl(), postgres.settings().username(), null);
+                postgres.settings().jdbcUrl(),
+                postgres.settings().username(),
+                postgres.settings().password());
     }
 
     private static UUID newRun(UUID lease) throws Exception {
