@@ -1,6 +1,7 @@
 package dev.agentcenter.api;
 
 import dev.agentcenter.support.ParentWatch;
+import dev.agentcenter.support.SecretFiles;
 import dev.agentcenter.support.ServiceDatabase;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -13,7 +14,7 @@ public class ApiApplication {
 
     public static void main(String[] args) {
         ParentWatch.startIfRequested(System.getenv());
-        ServiceDatabase.configure(System.getenv());
+        ServiceDatabase.configure(SecretFiles.apply(System.getenv()));
         SpringApplication.run(ApiApplication.class, args);
     }
 }

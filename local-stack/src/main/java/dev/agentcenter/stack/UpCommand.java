@@ -228,12 +228,12 @@ final class UpCommand {
     /** The secrets the user did not set, read from or generated into the data directory. */
     private Map<String, String> secrets(Path dataDir) throws IOException {
         Map<String, String> generated = new LinkedHashMap<>();
-        if (isBlank(env.get("CREDENTIAL_ENCRYPTION_KEY"))) {
+        if (unset("CREDENTIAL_ENCRYPTION_KEY")) {
             generated.put(
                     "CREDENTIAL_ENCRYPTION_KEY",
                     Secrets.readOrCreate(dataDir.resolve("credential.key"), Secrets::newEncryptionKey));
         }
-        if (isBlank(env.get("RUNNER_INTERNAL_TOKEN"))) {
+        if (unset("RUNNER_INTERNAL_TOKEN")) {
             generated.put(
                     "RUNNER_INTERNAL_TOKEN", Secrets.readOrCreate(dataDir.resolve("runner.token"), Secrets::newToken));
         }
@@ -580,6 +580,11 @@ final class UpCommand {
     /** A path relative to the repository root when it is inside it, else absolute. */
     private String display(Path path) {
         return path.startsWith(root) ? root.relativize(path).toString() : path.toString();
+    }
+
+    /** Neither the variable nor its {@code _FILE} form is set. */
+    private boolean unset(String secret) {
+        return isBlank(env.get(secret)) && isBlank(env.get(secret + "_FILE"));
     }
 
     private static boolean isBlank(String value) {

@@ -1,6 +1,7 @@
 package dev.agentcenter.runner;
 
 import dev.agentcenter.support.ParentWatch;
+import dev.agentcenter.support.SecretFiles;
 import dev.agentcenter.support.ServiceDatabase;
 import java.time.Clock;
 import org.springframework.boot.SpringApplication;
@@ -15,7 +16,7 @@ public class RunnerApplication {
 
     public static void main(String[] args) {
         ParentWatch.startIfRequested(System.getenv());
-        ServiceDatabase.configure(System.getenv());
+        ServiceDatabase.configure(SecretFiles.apply(System.getenv()));
         SpringApplication.run(RunnerApplication.class, args);
     }
 

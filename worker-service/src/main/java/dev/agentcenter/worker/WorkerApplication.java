@@ -1,6 +1,7 @@
 package dev.agentcenter.worker;
 
 import dev.agentcenter.support.ParentWatch;
+import dev.agentcenter.support.SecretFiles;
 import dev.agentcenter.support.ServiceDatabase;
 import java.time.Clock;
 import javax.sql.DataSource;
@@ -16,7 +17,7 @@ public class WorkerApplication {
 
     public static void main(String[] args) {
         ParentWatch.startIfRequested(System.getenv());
-        ServiceDatabase.configure(System.getenv());
+        ServiceDatabase.configure(SecretFiles.apply(System.getenv()));
         SpringApplication.run(WorkerApplication.class, args);
     }
 
