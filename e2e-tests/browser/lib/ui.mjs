@@ -15,6 +15,31 @@ export async function expectOutputLine(page, text, { timeoutMs = 20_000 } = {}) 
   });
 }
 
+/**
+ * After "Create and start" in the New task form: the form may open the new task itself or leave us on the list
+ * (both are fine, the task page is the goal). Waits, with a generous deadline and no fixed guess at how long the
+ * form's requests take, until one of them happened: the task's page is open, or the form is gone and the list
+ * shows the task (then follows its link).
+ */
+export async function openCreatedTask(page, title, { timeoutMs = 30_000 } = {}) {
+  const form = page.getByRole('button', { name: 'Create and start', exact: true });
+  const link = page.getByRole('link', { name: title, exact: true });
+  const where = await until(
+    `the new task "${title}" to open, or to be listed once the form closed`,
+    async () => {
+      if (TASK_URL.test(page.url())) return 'task page';
+      if ((await form.count()) === 0 && (await link.count()) > 0) return 'list';
+      return null;
+    },
+    { timeoutMs, describe: async () => `at ${page.url()}, the form ${(await form.count()) > 0 ? 'still open' : 'closed'}` },
+  );
+  if (where === 'list') {
+    await link.click();
+    await page.waitForURL(TASK_URL);
+  }
+  await page.getByRole('heading', { level: 1, name: title, exact: true }).waitFor();
+}
+
 /** The assistant messages in Run output (each a role="article" named "Message from <provider>"), their texts in order. */
 export async function agentMessages(page) {
   const texts = await runOutput(page).getByRole('article', { name: /^Message from / }).allInnerTexts();
@@ -121,23 +146,64 @@ export async function recordConnectionStates(page) {
 /**
  * The texts of all rows of Run output, in order. The log is virtualized (only the rows near the view are in the
  * DOM), so this scrolls it from top to bottom and collects each row by its data-index; it fails if an index was
- * never rendered.
+ * never rendered. After each scroll it waits until the rows in the DOM cover the whole view (the virtualizer has
+ * caught up, however slow the machine), not for a fixed time.
  */
-export async function outputRows(page) {
-  const rows = await runOutput(page).evaluate(async (log) => {
-    const settle = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 20))));
-    const seen = new Map();
-    log.scrollTop = 0;
-    for (let step = 0; step < 10_000; step++) {
-      await settle();
-      for (const row of log.querySelectorAll('[data-index]')) {
-        seen.set(Number(row.getAttribute('data-index')), row.innerText.trim());
+export async function outputRows(page, { stepTimeoutMs = 10_000 } = {}) {
+  const rows = await runOutput(page).evaluate(
+    async (log, stepTimeoutMs) => {
+      const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+      const viewCovered = () => {
+        const inner = log.firstElementChild;
+        if (!inner || !inner.querySelector('[data-index]')) return false;
+        const top = log.getBoundingClientRect().top + log.clientTop;
+        const bottom = Math.min(top + log.clientHeight, inner.getBoundingClientRect().bottom);
+        const boxes = [...inner.querySelectorAll('[data-index]')]
+          .map((row) => row.getBoundingClientRect())
+          .filter((box) => box.bottom > top && box.top < bottom)
+          .sort((a, b) => a.top - b.top);
+        let reached = top;
+        for (const box of boxes) {
+          if (box.top > reached + 1) return false; // a hole: rows still placed for an earlier scroll position
+          reached = Math.max(reached, box.bottom);
+        }
+        return reached >= bottom - 1;
+      };
+      const waitFor = async (what, condition) => {
+        const deadline = Date.now() + stepTimeoutMs;
+        for (;;) {
+          await frame();
+          if (condition()) return;
+          if (Date.now() > deadline) {
+            throw new Error(`Timed out after ${stepTimeoutMs} ms waiting for ${what} (scrollTop ${log.scrollTop} of ${log.scrollHeight})`);
+          }
+        }
+      };
+      // To the top. The log follows new output (and row heights measured late) while at the bottom, so insist
+      // until it stays at the top, with the rows there rendered, for two frames in a row.
+      log.scrollTop = 0;
+      let still = 0;
+      await waitFor('Run output to stay scrolled to the top', () => {
+        if (log.scrollTop !== 0) {
+          log.scrollTop = 0;
+          still = 0;
+          return false;
+        }
+        return viewCovered() && ++still >= 2;
+      });
+      const seen = new Map();
+      for (let step = 0; step < 10_000; step++) {
+        await waitFor('the rows in view to be rendered', viewCovered);
+        for (const row of log.querySelectorAll('[data-index]')) {
+          seen.set(Number(row.getAttribute('data-index')), row.innerText.trim());
+        }
+        if (log.scrollTop + log.clientHeight >= log.scrollHeight - 1) break;
+        log.scrollTop += Math.max(1, Math.floor(log.clientHeight / 2));
       }
-      if (log.scrollTop + log.clientHeight >= log.scrollHeight - 1) break;
-      log.scrollTop += Math.max(1, Math.floor(log.clientHeight / 2));
-    }
-    return [...seen.entries()].sort((a, b) => a[0] - b[0]);
-  });
+      return [...seen.entries()].sort((a, b) => a[0] - b[0]);
+    },
+    stepTimeoutMs,
+  );
   const missing = rows.filter(([index], i) => index !== i);
   if (rows.length === 0 || missing.length > 0) {
     throw new Error(`Run output rows were not all rendered while scrolling: indices ${JSON.stringify(rows.map(([index]) => index))}`);

@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { apiClient, gate, launchBrowser, openPage, screenshot, tcpProxy, until } from '../lib/harness.mjs';
 import {
-  TASK_URL,
   agentMessages,
   expectAgentMessages,
   expectOutputLine,
   expectRowStatus,
   expectTaskStatus,
   markNoReload,
+  openCreatedTask,
   outputRows,
   recordConnectionStates,
   openTasksFromNav,
@@ -109,11 +109,7 @@ test('a task created in the New task form runs live, completes and shows its dif
       await page.getByRole('button', { name: 'Create and start', exact: true }).click();
 
       // The form may open the new task itself or leave us on the list: both are fine, the task page is the goal.
-      if (!(await page.waitForURL(TASK_URL, { timeout: 5_000 }).then(() => true, () => false))) {
-        await page.getByRole('link', { name: title, exact: true }).click();
-        await page.waitForURL(TASK_URL);
-      }
-      await page.getByRole('heading', { level: 1, name: title, exact: true }).waitFor();
+      await openCreatedTask(page, title);
 
       // Live: the output arrives while the run is provably still running (it waits on the gate).
       await expectOutputLine(page, 'hello');
@@ -167,11 +163,7 @@ test(
         await page.getByLabel('Prompt', { exact: true }).fill(`Add a hello.txt with a greeting gate=${held.file}`);
         await page.getByLabel('Agent', { exact: true }).selectOption('claude');
         await page.getByRole('button', { name: 'Create and start', exact: true }).click();
-        if (!(await page.waitForURL(TASK_URL, { timeout: 5_000 }).then(() => true, () => false))) {
-          await page.getByRole('link', { name: title, exact: true }).click();
-          await page.waitForURL(TASK_URL);
-        }
-        await page.getByRole('heading', { level: 1, name: title, exact: true }).waitFor();
+        await openCreatedTask(page, title);
 
         // Live: the first delta is on screen while the agent is parked behind the gate, the rest is not.
         await expectAgentMessages(page, ["I'll create"], { timeoutMs: 30_000 });
@@ -243,10 +235,11 @@ test('after a dropped connection the page reconnects and resumes the output with
       await api.awaitRun(run.id, ['completed']);
       assert.equal(await runOutput(page).getByText('line-51', { exact: true }).count(), 0, 'nothing arrived while cut off');
 
-      // Reachable again: the page comes back by itself and resumes after the last event it had.
+      // Reachable again: the page comes back by itself and resumes after the last event it had. Its next try may
+      // be up to the backoff's cap (15 s) away, the longer the cut lasted (a slow machine): wait well past that.
       const acceptedBefore = proxy.accepted;
       proxy.refuse(false);
-      await expectTaskStatus(page, 'completed');
+      await expectTaskStatus(page, 'completed', { timeoutMs: 45_000 });
       await expectOutputLine(page, 'line-100');
       let states;
       await until(
@@ -316,7 +309,7 @@ test('a follow-up queues a second run in the same workspace, which completes', {
       const list = await api.get(`/api/tasks/${task.id}/runs`);
       const run = list.items.find((r) => r.attempt === 2);
       return run?.status === 'completed' && run;
-    });
+    }, { timeoutMs: 30_000 });
     await runs.getByText(/^Run 2\b/).first().click();
     await expectOutputLine(page, 'count=2');
     await expectTaskStatus(page, 'completed');
@@ -331,7 +324,7 @@ test('a follow-up queues a second run in the same workspace, which completes', {
       const list = await api.get(`/api/tasks/${task.id}/runs`);
       const run = list.items.find((r) => r.attempt === 3);
       return run?.status === 'completed' && run;
-    });
+    }, { timeoutMs: 30_000 });
     await runs.getByText(/^Run 3\b/).first().click();
     await expectOutputLine(page, 'only this time: 2');
     assert.deepEqual(third.config.commands.map((c) => c.command), ['echo "only this time: $(wc -c < count.txt)"']);
@@ -374,7 +367,7 @@ test('an automation created in the form and triggered by hand makes a task that 
 
     await openTasksFromNav(page);
     await taskRow(page, taskTitle).waitFor();
-    await expectRowStatus(page, taskTitle, 'completed');
+    await expectRowStatus(page, taskTitle, 'completed', { timeoutMs: 30_000 }); // its whole run, like awaitRun
     await page.getByRole('link', { name: taskTitle, exact: true }).click();
     await expectOutputLine(page, 'made by an automation');
   });

@@ -92,7 +92,8 @@ describe('followRun', () => {
     const { socket, stop, caughtUp, client } = setup(() => new Promise((resolve) => (release = resolve)));
     stop();
     release({ items: [ev(1)], nextCursor: null });
-    await new Promise((r) => setTimeout(r, 10));
+    // Let every promise continuation that the page's arrival set off run (no timer, no guess at how long).
+    await new Promise((r) => setImmediate(r));
     expect(caughtUp).not.toHaveBeenCalled();
     expect(socket.sent.filter((m) => m.type === 'subscribe_run')).toEqual([]);
     client.stop();
