@@ -54,6 +54,13 @@ public final class GitWorkspace {
      * existing repository with commits, commits nothing. Returns the baseline (or current) commit.
      */
     public String initBaseline() {
+        if (isEmptyDirectory()) {
+            // A new workspace (the common case): nothing to look up and nothing to add, two git processes in all.
+            git.capture("init", List.of("init", "-b", "main"));
+            commitBaseline();
+            String head = readLooseRef("refs/heads/main");
+            return head != null ? head : head();
+        }
         if (!isRepository()) {
             git.capture("init", List.of("init", "-b", "main"));
         }
@@ -62,6 +69,11 @@ public final class GitWorkspace {
             return head;
         }
         git.capture("add", List.of("add", "-A"));
+        commitBaseline();
+        return head();
+    }
+
+    private void commitBaseline() {
         git.capture(
                 "commit",
                 List.of(
@@ -77,7 +89,27 @@ public final class GitWorkspace {
                         "--quiet",
                         "-m",
                         BASELINE_MESSAGE));
-        return head();
+    }
+
+    private boolean isEmptyDirectory() {
+        if (!Files.isDirectory(directory)) {
+            return false;
+        }
+        try (Stream<Path> entries = Files.list(directory)) {
+            return entries.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The commit a loose ref file in {@code .git} names, or {@code null} (packed, another format, unreadable). */
+    private String readLooseRef(String ref) {
+        try {
+            String id = Files.readString(directory.resolve(".git").resolve(ref)).strip();
+            return id.matches("[0-9a-f]{40}|[0-9a-f]{64}") ? id : null;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /**
@@ -325,14 +357,22 @@ public final class GitWorkspace {
         try {
             indexDirectory = Files.createTempDirectory("agent-center-index-");
             Path index = indexDirectory.resolve("index");
-            Path realIndex = directory.resolve(git.capture("rev-parse", List.of("rev-parse", "--git-path", "index"))
-                    .text());
+            Path realIndex = Files.isDirectory(directory.resolve(".git"))
+                    ? directory.resolve(".git/index")
+                    : directory.resolve(git.capture("rev-parse", List.of("rev-parse", "--git-path", "index"))
+                            .text());
             if (Files.exists(realIndex)) {
                 Files.copy(realIndex, index);
             }
             Map<String, String> env = Map.of("GIT_INDEX_FILE", index.toString());
             git.capture("diff (add -A)", List.of("add", "-A"), env, 0, false);
             List<String> diff = List.of("diff", "--cached", "--find-renames", "--no-color", "--no-ext-diff");
+            // Most runs of plain commands change nothing: one cheap question saves three diffs.
+            if (git.capture("diff", with(diff, "--quiet", base, "--"), env, 0, true)
+                            .exitCode()
+                    == 0) {
+                return new DiffResult(List.of(), DiffParsing.stats(List.of()), "", false);
+            }
             byte[] nameStatus = git.capture(
                             "diff", with(diff, "-z", "--name-status", base, "--"), env, Long.MAX_VALUE, false)
                     .stdout();
