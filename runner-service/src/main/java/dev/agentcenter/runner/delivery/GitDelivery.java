@@ -4,7 +4,9 @@ import dev.agentcenter.runner.execution.GitException;
 import dev.agentcenter.runner.execution.GitWorkspace;
 import dev.agentcenter.runner.execution.SecretRedactor;
 import dev.agentcenter.runner.execution.ShellCommand;
+import dev.agentcenter.runner.execution.UnsafeGitConfigException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
@@ -33,8 +35,13 @@ import org.springframework.stereotype.Component;
  *       otherwise nothing more happens.
  *   <li>Without a repository connection the commit stays in the workspace: {@code git.push.skipped} (warn) says that
  *       nothing was pushed and no pull request opened; the run still completes.
- *   <li>{@code push --set-upstream origin <branch>} with the token through {@code GIT_ASKPASS}, as for the clone.
- *       Nothing new to push is {@code git.push.skipped} (info).
+ *   <li>The push goes to the pinned remote ({@code RUNNER_GIT_BASE_URL/<owner>/<repo>.git}, never the workspace's
+ *       {@code origin}, which the run's commands can point anywhere), with the token through {@code GIT_ASKPASS}, as
+ *       for the clone, and is recorded as the branch's upstream on {@code origin}. Nothing new to push is {@code
+ *       git.push.skipped} (info).
+ *   <li>A workspace whose git config could make the runner's git run a program of the run's or send the token
+ *       elsewhere ({@code filter.*}, {@code url.*.insteadOf}, {@code include.path}, …) delivers nothing: {@code
+ *       git.config.unsafe} (error) lists the keys and the run fails with {@code unsafe_git_config}.
  *   <li>The pull request goes from the branch into the run's {@code baseBranch}, else the connection's (or
  *       project's) default branch, else origin's. A pull request already open for the branch is reported as the
  *       run's pull request, not opened twice. A pull request whose branch is its base, or without a token, fails
@@ -46,7 +53,9 @@ import org.springframework.stereotype.Component;
 @Component
 public class GitDelivery {
 
+    /** The name the pushed branch's upstream is recorded under; the push itself goes to the pinned remote URL. */
     static final String REMOTE = "origin";
+
     static final String BRANCH_PREFIX = "agent-center/";
 
     private final DeliveryProperties properties;
@@ -159,6 +168,7 @@ public class GitDelivery {
         }
 
         void run() {
+            refuseUnsafeConfig();
             boolean wantsPullRequest = !blank(request.prTitle());
             String current = git.currentBranch();
             boolean generated = false;
@@ -179,7 +189,7 @@ public class GitDelivery {
                 }
             }
 
-            boolean changes = git.hasChanges();
+            boolean changes = gitStep("commit_failed", git::hasChanges);
             if (!changes) {
                 if (!write(new Event("git.commit.skipped", "info", "Nothing to commit", Map.of("branch", branch)))) {
                     return;
@@ -327,9 +337,37 @@ public class GitDelivery {
             return ok;
         }
 
+        /**
+         * The run's commands may have set up git config that would make the runner's commit or push run a program
+         * of theirs or send the token elsewhere (see {@link GitWorkspace#unsafeConfig}): nothing is delivered then.
+         */
+        private void refuseUnsafeConfig() {
+            List<String> unsafe = git.unsafeConfig();
+            if (!unsafe.isEmpty()) {
+                throw refused(new UnsafeGitConfigException("Delivery refused", unsafe));
+            }
+        }
+
+        private Failure refused(UnsafeGitConfigException e) {
+            List<String> keys =
+                    e.keys().stream().map(key -> request.redactor().redact(key)).toList();
+            write(new Event(
+                    "git.config.unsafe",
+                    "error",
+                    "Nothing was committed or pushed: the workspace's git config could run programs or send the"
+                            + " repository token elsewhere: " + String.join(", ", keys),
+                    Map.of("keys", keys, "action", "refused")));
+            return new Failure(
+                    UnsafeGitConfigException.CODE,
+                    request.redactor()
+                            .redact(e.getMessage() + ". Nothing more was delivered.\n\nWhat to do: " + e.hint()));
+        }
+
         private <T> T gitStep(String code, java.util.function.Supplier<T> step) {
             try {
                 return step.get();
+            } catch (UnsafeGitConfigException e) {
+                throw refused(e);
             } catch (GitException e) {
                 String tail =
                         e.outputTail().isEmpty() ? "" : "\n\nRecent output:\n" + String.join("\n", e.outputTail());

@@ -5,6 +5,8 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -14,41 +16,160 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
- * Runs the {@code git} binary for {@link GitWorkspace}: a minimal environment, no prompts, a timeout, and the
- * repository token handed over without ever touching the disk or the output.
+ * Runs the {@code git} binary for {@link GitWorkspace}: a minimal environment, no prompts, a timeout, the repository
+ * token handed over without ever touching the disk or the output, and nothing of the workspace's own git setup that
+ * could run a program or send the token elsewhere.
  *
  * <p>The token reaches git through {@code GIT_ASKPASS}: a small script, created per command in a private temporary
- * directory outside the workspace and deleted afterwards, that answers the username prompt with {@code x-access-token}
- * and the password prompt with an environment variable of that git process. The script holds no secret, the remote
- * URL holds none, so nothing is written to {@code .git/config}. {@code credential.helper} is reset for every command,
- * so a helper configured on the host can neither store the token nor lend the host's own credentials to a task.
+ * directory outside the workspace and deleted afterwards, that answers exactly two prompts, git's username and password
+ * prompts for the pinned remote's {@code scheme://host[:port]}, with {@code x-access-token} and an environment variable
+ * of that git process. Any other prompt (a redirect to another host, a rewritten URL) gets nothing and git fails. The
+ * script holds no secret, the remote URL holds none, so nothing is written to {@code .git/config}.
+ *
+ * <p>The workspace belongs to the run's commands and agent, {@code .git} included, and so does the runner user's home
+ * when there is no sandbox. So every git call (issue 12, finding 5):
+ *
+ * <ul>
+ *   <li>reads no system or global config ({@code GIT_CONFIG_NOSYSTEM}, {@code GIT_CONFIG_GLOBAL=/dev/null}): a command
+ *       can write {@code ~/.gitconfig} as easily as {@code .git/config};
+ *   <li>overrides on its command line every single-valued key that names a program ({@link #SAFE_OVERRIDES}: hooks,
+ *       fsmonitor, ssh, credential helpers, pager, editors, gpg, external diff) and turns off what would start git
+ *       again in the background (auto gc, maintenance) or in submodules. {@code -c} has the highest precedence and is
+ *       passed on to every git process git starts;
+ *   <li>allows only the pinned remote's transport ({@code GIT_ALLOW_PROTOCOL}, which overrides any {@code
+ *       protocol.*.allow} in the config);
+ *   <li>is the {@code git} found on the runner's own {@code PATH} when the runner started ({@link #EXECUTABLE}), not
+ *       whatever a command put on a {@code PATH} since.
+ * </ul>
+ *
+ * What {@code -c} cannot override (keys with a free-form middle part: {@code filter.<driver>.*}, {@code
+ * url.<base>.insteadOf}, {@code include.path}, {@code http.<url>.*}, …) is handled by {@link GitWorkspace}, which
+ * refuses (or, before a run, removes) every repository config key it does not know to be harmless.
  */
 final class GitRunner {
 
     static final String TOKEN_VARIABLE = "AGENT_CENTER_GIT_PASSWORD";
+    static final String USERNAME_PROMPT_VARIABLE = "AGENT_CENTER_GIT_USERNAME_PROMPT";
+    static final String PASSWORD_PROMPT_VARIABLE = "AGENT_CENTER_GIT_PASSWORD_PROMPT";
     static final String TOKEN_USERNAME = "x-access-token";
     static final String REDACTED = "[REDACTED]";
     private static final int TAIL_LINES = 8;
-    private static final String ASKPASS_SCRIPT = """
+
+    /**
+     * Compares git's whole prompt with the two it expects (git asks {@code "Username for 'https://host': "}, then
+     * {@code "Password for 'https://x-access-token@host': "}); the comparison is a string test, so nothing in a prompt
+     * is ever evaluated.
+     */
+    static final String ASKPASS_SCRIPT =
+            """
             #!/bin/sh
-            case "$1" in
-              [Uu]sername*) echo %s ;;
-              *) printf '%%s\\n' "$%s" ;;
-            esac
-            """.formatted(TOKEN_USERNAME, TOKEN_VARIABLE);
+            if [ "$1" = "$%s" ]; then
+              echo %s
+            elif [ "$1" = "$%s" ]; then
+              printf '%%s\\n' "$%s"
+            else
+              exit 1
+            fi
+            """.formatted(USERNAME_PROMPT_VARIABLE, TOKEN_USERNAME, PASSWORD_PROMPT_VARIABLE, TOKEN_VARIABLE);
+
+    /**
+     * Given to every git call before its subcommand. An empty {@code credential.helper} clears the list of helpers;
+     * an empty {@code diff.external} turns the external diff off (the diffs also pass {@code --no-ext-diff}); a
+     * program set to {@code false} fails instead of running anything. {@code core.askPass} needs no override: {@code
+     * GIT_ASKPASS}, always set, takes precedence over it.
+     */
+    static final List<String> SAFE_OVERRIDES = List.of(
+            "core.hooksPath=/dev/null",
+            "core.fsmonitor=false",
+            "core.sshCommand=false",
+            "credential.helper=",
+            "core.pager=cat",
+            "core.editor=false",
+            "sequence.editor=false",
+            "diff.external=",
+            "gpg.program=false",
+            "gpg.openpgp.program=false",
+            "gpg.ssh.program=false",
+            "gpg.x509.program=false",
+            "commit.gpgSign=false",
+            "tag.gpgSign=false",
+            "push.gpgSign=false",
+            "submodule.recurse=false",
+            "fetch.recurseSubmodules=false",
+            "push.recurseSubmodules=no",
+            "gc.auto=0",
+            "maintenance.auto=false");
+
+    /** The keys of {@link #SAFE_OVERRIDES}, lower case as {@code git config --list} prints them. */
+    static final java.util.Set<String> OVERRIDDEN_KEYS = SAFE_OVERRIDES.stream()
+            .map(setting -> setting.substring(0, setting.indexOf('=')).toLowerCase(Locale.ROOT))
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
+
+    /**
+     * The {@code git} binary: an absolute path found on the runner's own {@code PATH} when this class is first used
+     * (the runner resolves it at start), else plain {@code git}.
+     */
+    static final String EXECUTABLE = findExecutable(System.getenv("PATH"));
 
     private final Path directory;
     private final Duration timeout;
+    private final Remote remote;
 
-    GitRunner(Path directory, Duration timeout) {
+    /**
+     * @param remoteUrl the pinned remote, or {@code null} for a workspace without one (then no token is ever given to
+     *     git and no transport is allowed)
+     */
+    GitRunner(Path directory, Duration timeout, String remoteUrl) {
         this.directory = directory;
         this.timeout = timeout;
+        this.remote = remoteUrl == null ? null : Remote.of(remoteUrl);
+    }
+
+    /**
+     * Where the token may go: the scheme (the only transport git may use) and git's two credential prompts for its
+     * host. A URL without a host (a {@code file://} path) gets prompts nothing will ever match.
+     */
+    record Remote(String url, String scheme, String usernamePrompt, String passwordPrompt) {
+        static Remote of(String url) {
+            String scheme = "none";
+            String hostPort = null;
+            try {
+                URI uri = new URI(url);
+                if (uri.getScheme() != null) {
+                    scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+                }
+                String authority = uri.getRawAuthority();
+                if (authority != null && !authority.isEmpty()) {
+                    hostPort = authority.substring(authority.lastIndexOf('@') + 1);
+                }
+            } catch (URISyntaxException e) {
+                // scp-like "git@host:owner/repo": ssh, which the runner never gives a token to
+                scheme = "ssh";
+            }
+            if (hostPort == null || !(scheme.equals("https") || scheme.equals("http"))) {
+                return new Remote(url, scheme, null, null);
+            }
+            return new Remote(
+                    url,
+                    scheme,
+                    "Username for '" + scheme + "://" + hostPort + "': ",
+                    "Password for '" + scheme + "://" + TOKEN_USERNAME + "@" + hostPort + "': ");
+        }
+    }
+
+    /** The pinned remote's URL; throws when the workspace has none. */
+    String remoteUrl() {
+        if (remote == null) {
+            throw new IllegalStateException("This workspace has no pinned remote");
+        }
+        return remote.url();
     }
 
     /** What a captured command printed on stdout (cut at the limit) and how it exited. */
@@ -173,10 +294,13 @@ final class GitRunner {
     }
 
     private static List<String> argv(List<String> args) {
-        List<String> argv = new ArrayList<>(args.size() + 3);
-        argv.add("git");
-        argv.add("-c");
-        argv.add("credential.helper=");
+        List<String> argv = new ArrayList<>(args.size() + 2 + 2 * SAFE_OVERRIDES.size());
+        argv.add(EXECUTABLE);
+        argv.add("--no-pager");
+        for (String setting : SAFE_OVERRIDES) {
+            argv.add("-c");
+            argv.add(setting);
+        }
         argv.addAll(args);
         return argv;
     }
@@ -190,6 +314,15 @@ final class GitRunner {
         extra.put("GIT_TERMINAL_PROMPT", "0");
         extra.put("LC_ALL", "C"); // the hints match git's English messages
         extra.put("GIT_ASKPASS", "false"); // no token: fail at once instead of asking anyone
+        extra.put("GIT_CONFIG_NOSYSTEM", "1");
+        extra.put("GIT_CONFIG_GLOBAL", "/dev/null");
+        extra.put("GIT_ATTR_NOSYSTEM", "1");
+        extra.put("GIT_NO_REPLACE_OBJECTS", "1"); // replace refs could make a diff show something else
+        extra.put("GIT_PAGER", "cat");
+        extra.put("GIT_EDITOR", "false");
+        extra.put("GIT_SSH_COMMAND", "false");
+        // Only the pinned remote's transport; overrides protocol.*.allow wherever it is set.
+        extra.put("GIT_ALLOW_PROTOCOL", remote == null ? "none" : remote.scheme());
         Path parent = directory.toAbsolutePath().normalize().getParent();
         if (parent != null) {
             extra.put("GIT_CEILING_DIRECTORIES", realPath(parent).toString());
@@ -201,7 +334,8 @@ final class GitRunner {
     }
 
     private void withAskpass(String token, Consumer<Map<String, String>> action) {
-        if (token == null || token.isEmpty()) {
+        if (token == null || token.isEmpty() || remote == null || remote.usernamePrompt() == null) {
+            // Nothing to give, or nowhere it may go (a file:// remote never asks).
             action.accept(environment(null));
             return;
         }
@@ -213,7 +347,15 @@ final class GitRunner {
             Path script = askpassDirectory.resolve("askpass.sh");
             Files.writeString(script, ASKPASS_SCRIPT);
             Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
-            action.accept(environment(Map.of("GIT_ASKPASS", script.toString(), TOKEN_VARIABLE, token)));
+            action.accept(environment(Map.of(
+                    "GIT_ASKPASS",
+                    script.toString(),
+                    TOKEN_VARIABLE,
+                    token,
+                    USERNAME_PROMPT_VARIABLE,
+                    remote.usernamePrompt(),
+                    PASSWORD_PROMPT_VARIABLE,
+                    remote.passwordPrompt())));
         } catch (IOException e) {
             throw new UncheckedIOException("Could not prepare git credentials", e);
         } finally {
@@ -239,6 +381,22 @@ final class GitRunner {
         } catch (IOException e) {
             return path.toAbsolutePath().normalize();
         }
+    }
+
+    /** The first executable {@code git} on {@code path}, as an absolute path; plain {@code git} when there is none. */
+    static String findExecutable(String path) {
+        if (path != null) {
+            for (String entry : path.split(File.pathSeparator)) {
+                if (entry.isEmpty()) {
+                    continue;
+                }
+                Path candidate = Path.of(entry, "git");
+                if (candidate.isAbsolute() && Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                    return candidate.toString();
+                }
+            }
+        }
+        return "git";
     }
 
     /** The last lines of each stream, token removed; stderr is preferred, as git reports problems there. */

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,7 +19,18 @@ import java.util.stream.Stream;
 /**
  * The git side of a workspace: clone and branch checkout for runs on a repository, a baseline commit for runs
  * without one, and the diff of everything a run changed. Runs the {@code git} binary (see {@link GitRunner} for the
- * environment and how the token is passed).
+ * environment, the overrides every call gets and how the token is passed).
+ *
+ * <p>The repository's remote is pinned when the workspace is made: clone, fetch, push and the default-branch lookup
+ * use that URL, never {@code origin} as the workspace's config says, which the run's commands can change. The
+ * workspace's {@code origin} is kept in step for people who use the workspace by hand: after a push {@code
+ * refs/remotes/origin/<branch>} and {@code branch.<branch>.remote = origin} say what the push did.
+ *
+ * <p>The config keys that {@link GitRunner}'s command-line overrides cannot neutralize are checked before each call
+ * that could run a program or use the token ({@link RepositoryConfig}, an allowlist): {@link #removeUnsafeConfig()}
+ * removes them before a run starts (the runner made this repository; the run's commands have not run yet), every later
+ * step refuses with {@link UnsafeGitConfigException}. Removing them mid-run instead would change what the run's own
+ * commands set up (an LFS filter, say) behind their back, and what gets committed with it.
  */
 public final class GitWorkspace {
 
@@ -26,16 +38,41 @@ public final class GitWorkspace {
     static final String IDENTITY_NAME = "Agent Center";
     static final String IDENTITY_EMAIL = "agent-center@localhost";
 
+    static final String REMOTE_NAME = "origin";
+    private static final String TRACKING_PREFIX = "refs/remotes/" + REMOTE_NAME + "/";
+
     private final Path directory;
     private final GitRunner git;
 
     /**
+     * A workspace without a remote (no repository connection): nothing is ever fetched or pushed, no token used.
+     *
      * @param directory the workspace; the repository is (or will be) its top level
      * @param timeout the limit for each git command
      */
     public GitWorkspace(Path directory, Duration timeout) {
+        this(directory, timeout, null);
+    }
+
+    /**
+     * A workspace whose repository comes from {@code remoteUrl}.
+     *
+     * @param directory the workspace; the repository is (or will be) its top level
+     * @param timeout the limit for each git command
+     * @param remoteUrl the pinned remote, an {@code https://} (or {@code file://}) URL without credentials in it, or
+     *     {@code null} for none
+     */
+    public GitWorkspace(Path directory, Duration timeout, String remoteUrl) {
+        if (remoteUrl != null) {
+            requireNoCredentials(remoteUrl);
+        }
         this.directory = directory.toAbsolutePath().normalize();
-        this.git = new GitRunner(this.directory, Objects.requireNonNull(timeout, "timeout"));
+        this.git = new GitRunner(this.directory, Objects.requireNonNull(timeout, "timeout"), remoteUrl);
+    }
+
+    /** The absolute path of the {@code git} binary every call runs; resolving it early pins it. */
+    public static String gitExecutable() {
+        return GitRunner.EXECUTABLE;
     }
 
     /** True if the workspace itself is the top of a git work tree (a repository above it does not count). */
@@ -68,6 +105,7 @@ public final class GitWorkspace {
         if (head != null) {
             return head;
         }
+        requireSafeConfig("git commit (baseline)");
         git.capture("add", List.of("add", "-A"));
         commitBaseline();
         return head();
@@ -81,8 +119,6 @@ public final class GitWorkspace {
                         "user.name=" + IDENTITY_NAME,
                         "-c",
                         "user.email=" + IDENTITY_EMAIL,
-                        "-c",
-                        "commit.gpgsign=false",
                         "commit",
                         "--allow-empty",
                         "--no-verify",
@@ -113,52 +149,67 @@ public final class GitWorkspace {
     }
 
     /**
-     * Clones {@code remoteUrl} into the workspace, which must be empty, with the remote named {@code origin}.
+     * Clones the pinned remote into the workspace, which must be empty, with the remote named {@code origin}.
      *
-     * @param remoteUrl an {@code https://} (or {@code file://}) URL without credentials in it
      * @param token the repository token, or {@code null} for a public repository; given to git through {@code
-     *     GIT_ASKPASS} (username {@code x-access-token}) and never written anywhere
+     *     GIT_ASKPASS} (username {@code x-access-token}), only for the pinned remote's host, and never written anywhere
      * @param sink receives git's output lines
      * @throws GitException when git fails, with a hint
      */
-    public void cloneInto(String remoteUrl, String token, ShellCommand.OutputSink sink) {
-        requireNoCredentials(remoteUrl);
+    public void cloneInto(String token, ShellCommand.OutputSink sink) {
+        String remoteUrl = git.remoteUrl();
         try {
             Files.createDirectories(directory);
         } catch (IOException e) {
             throw new UncheckedIOException("Could not create workspace " + directory, e);
         }
-        git.stream("clone", List.of("clone", "--origin", "origin", "--", remoteUrl, "."), token, sink);
+        git.stream("clone", List.of("clone", "--origin", REMOTE_NAME, "--", remoteUrl, "."), token, sink);
     }
 
     /**
-     * Fetches origin and checks out the run's branch: {@code branchName} as it is on origin if it exists there, else
-     * created from {@code baseBranch}; without {@code branchName}, {@code baseBranch} itself. {@code -B} resets the
-     * local branch to origin's, as the original did; uncommitted changes in the workspace are kept.
+     * Fetches the pinned remote's branches into {@code refs/remotes/origin/*} and checks out the run's branch: {@code
+     * branchName} as it is on origin if it exists there, else created from {@code baseBranch}; without {@code
+     * branchName}, {@code baseBranch} itself. {@code -B} resets the local branch to origin's, as the original did;
+     * uncommitted changes in the workspace are kept.
      *
      * @param branchName the run's branch, or {@code null}
      * @param baseBranch where a new branch starts, or {@code null} for origin's default branch
      * @throws GitException when git fails or a branch is missing on origin
+     * @throws UnsafeGitConfigException when the workspace's git config is unsafe (see {@link #removeUnsafeConfig})
      */
     public void checkout(String branchName, String baseBranch, String token, ShellCommand.OutputSink sink) {
-        git.stream("fetch", List.of("fetch", "origin", "--prune"), token, sink);
+        requireSafeConfig("git fetch");
+        git.stream(
+                "fetch",
+                List.of(
+                        "fetch",
+                        "--prune",
+                        "--no-recurse-submodules",
+                        git.remoteUrl(),
+                        "+refs/heads/*:" + TRACKING_PREFIX + "*"),
+                token,
+                sink);
         String base = baseBranch != null && !baseBranch.isBlank() ? baseBranch.strip() : defaultBranch(token, sink);
         requireValidBranchName(base);
         if (branchName != null && !branchName.isBlank()) {
             String branch = branchName.strip();
             requireValidBranchName(branch);
             if (remoteBranchExists(branch)) {
-                git.stream("checkout", List.of("checkout", "-B", branch, "origin/" + branch, "--"), null, sink);
+                git.stream("checkout", List.of("checkout", "-B", branch, TRACKING_PREFIX + branch, "--"), null, sink);
                 return;
             }
             requireRemoteBranch(base);
             // No tracking: the new branch's upstream is not the base branch, so nothing can push to the base by
             // mistake.
-            git.stream("checkout", List.of("checkout", "--no-track", "-B", branch, "origin/" + base, "--"), null, sink);
+            git.stream(
+                    "checkout",
+                    List.of("checkout", "--no-track", "-B", branch, TRACKING_PREFIX + base, "--"),
+                    null,
+                    sink);
             return;
         }
         requireRemoteBranch(base);
-        git.stream("checkout", List.of("checkout", "-B", base, "origin/" + base, "--"), null, sink);
+        git.stream("checkout", List.of("checkout", "-B", base, TRACKING_PREFIX + base, "--"), null, sink);
     }
 
     /** The branch checked out, or {@code null} when HEAD is detached. */
@@ -170,6 +221,7 @@ public final class GitWorkspace {
 
     /** True if the working tree differs from HEAD: modified, deleted or new (not ignored) files. */
     public boolean hasChanges() {
+        requireSafeConfig("git status");
         return git.capture(
                                 "status",
                                 List.of("status", "--porcelain", "-z", "--untracked-files=all"),
@@ -189,14 +241,16 @@ public final class GitWorkspace {
      */
     public void switchToNewBranch(String branch, ShellCommand.OutputSink sink) {
         requireValidBranchName(branch);
+        requireSafeConfig("git checkout");
         git.stream("checkout", List.of("checkout", "-B", branch), null, sink);
     }
 
     /**
      * Stages everything ({@code git add -A}, ignored files excepted) and commits it as {@code identity}, author and
      * committer alike. The identity goes in through git's environment variables, which win over any configuration,
-     * so nothing is written to the repository's or the host's git config. Hooks are off ({@code core.hooksPath} and
-     * {@code --no-verify}): they could come from the task's own commands, and checks belong in those commands.
+     * so nothing is written to the repository's or the host's git config. Hooks are off (every call's {@code
+     * core.hooksPath} override, and {@code --no-verify}): they could come from the task's own commands, and checks
+     * belong in those commands.
      *
      * @return the new commit and the files it changed (renames under their new path)
      * @throws GitException when there is nothing to commit or git fails
@@ -205,27 +259,14 @@ public final class GitWorkspace {
         if (message == null || message.isBlank()) {
             throw new IllegalArgumentException("A commit needs a message");
         }
+        requireSafeConfig("git commit");
         git.capture("add", List.of("add", "-A"));
         Map<String, String> env = Map.of(
                 "GIT_AUTHOR_NAME", identity.name(),
                 "GIT_AUTHOR_EMAIL", identity.email(),
                 "GIT_COMMITTER_NAME", identity.name(),
                 "GIT_COMMITTER_EMAIL", identity.email());
-        git.capture(
-                "commit",
-                List.of(
-                        "-c",
-                        "core.hooksPath=/dev/null",
-                        "-c",
-                        "commit.gpgsign=false",
-                        "commit",
-                        "--no-verify",
-                        "--quiet",
-                        "-m",
-                        message.strip()),
-                env,
-                65536,
-                false);
+        git.capture("commit", List.of("commit", "--no-verify", "--quiet", "-m", message.strip()), env, 65536, false);
         String sha = head();
         byte[] names = git.capture(
                         "diff-tree",
@@ -268,26 +309,35 @@ public final class GitWorkspace {
     }
 
     /**
-     * Pushes the local {@code branch} to the same name on origin and makes it the branch's upstream ({@code push
-     * --set-upstream}, which records only the remote's name and the ref in {@code .git/config}). The token goes the
-     * same way as for {@link #cloneInto}; pre-push hooks are off.
+     * Pushes the local {@code branch} to the same name on the pinned remote, then records it as the branch's upstream
+     * the way {@code push --set-upstream origin} would ({@code refs/remotes/origin/<branch>}, {@code
+     * branch.<branch>.remote} and {@code .merge}). The token goes the same way as for {@link #cloneInto}; pre-push
+     * hooks are off.
      *
-     * @throws GitException when origin refuses or git fails, with a hint
+     * @throws GitException when the remote refuses or git fails, with a hint
+     * @throws UnsafeGitConfigException when the workspace's git config is unsafe
      */
     public void push(String branch, String token, ShellCommand.OutputSink sink) {
         requireValidBranchName(branch);
+        requireSafeConfig("git push");
+        String sha = commitOf("refs/heads/" + branch);
+        if (sha == null) {
+            throw new GitException(
+                    "git push failed: there is no local branch " + branch, GitException.BRANCH_HINT, List.of());
+        }
         git.stream(
                 "push",
                 List.of(
-                        "-c",
-                        "core.hooksPath=/dev/null",
                         "push",
                         "--no-verify",
-                        "--set-upstream",
-                        "origin",
-                        "refs/heads/" + branch + ":refs/heads/" + branch),
+                        "--no-recurse-submodules",
+                        git.remoteUrl(),
+                        sha + ":refs/heads/" + branch),
                 token,
                 sink);
+        git.capture("update-ref", List.of("update-ref", TRACKING_PREFIX + branch, sha));
+        git.capture("config", List.of("config", "branch." + branch + ".remote", REMOTE_NAME));
+        git.capture("config", List.of("config", "branch." + branch + ".merge", "refs/heads/" + branch));
     }
 
     /**
@@ -296,7 +346,76 @@ public final class GitWorkspace {
      * @param token for asking origin; may be {@code null}
      */
     public String originDefaultBranch(String token, ShellCommand.OutputSink sink) {
+        requireSafeConfig("git ls-remote");
         return defaultBranch(token, sink);
+    }
+
+    /**
+     * What in the workspace's git setup the runner's git calls cannot neutralize (see {@link RepositoryConfig}): the
+     * offending keys of {@code .git/config}, or a description of a {@code .git} that is not a plain directory of its
+     * own (a {@code gitdir:} file, a symbolic link, a linked work tree's {@code commondir}), whose config would be
+     * read from elsewhere. Empty when it is safe, or when there is no repository.
+     */
+    public List<String> unsafeConfig() {
+        Path gitDirectory = directory.resolve(".git");
+        if (!Files.exists(gitDirectory, LinkOption.NOFOLLOW_LINKS)) {
+            return List.of();
+        }
+        if (!Files.isDirectory(gitDirectory, LinkOption.NOFOLLOW_LINKS)) {
+            return List.of(".git (not a directory of the workspace's own)");
+        }
+        if (Files.exists(gitDirectory.resolve("commondir"), LinkOption.NOFOLLOW_LINKS)) {
+            return List.of(".git/commondir (config read from another repository)");
+        }
+        Path config = gitDirectory.resolve("config");
+        if (!Files.exists(config, LinkOption.NOFOLLOW_LINKS)) {
+            return List.of();
+        }
+        if (!Files.isRegularFile(config, LinkOption.NOFOLLOW_LINKS)) {
+            return List.of(".git/config (not a regular file)");
+        }
+        // git itself parses the file (no includes are followed with --file), so nothing is read differently here
+        // than when git uses it.
+        GitRunner.Captured listing = git.capture(
+                "config",
+                List.of("config", "--file", config.toString(), "--list", "--null"),
+                Map.of(),
+                4L * 1024 * 1024,
+                true);
+        if (listing.exitCode() != 0 || listing.truncated()) {
+            return List.of(".git/config (unreadable for git)");
+        }
+        return RepositoryConfig.unsafeKeys(listing.stdout());
+    }
+
+    /**
+     * Removes the unsafe keys {@link #unsafeConfig()} lists from {@code .git/config}, before a run's commands start
+     * (the runner made this repository; whatever else is in its config came from an earlier run). Returns the keys
+     * removed.
+     *
+     * @throws UnsafeGitConfigException when something is left that cannot be removed this way
+     */
+    public List<String> removeUnsafeConfig() {
+        List<String> unsafe = unsafeConfig();
+        if (unsafe.isEmpty()) {
+            return unsafe;
+        }
+        Path config = directory.resolve(".git").resolve("config");
+        for (String key : unsafe) {
+            if (!key.startsWith(".git")) {
+                git.capture(
+                        "config",
+                        List.of("config", "--file", config.toString(), "--unset-all", key),
+                        Map.of(),
+                        0,
+                        true);
+            }
+        }
+        List<String> left = unsafeConfig();
+        if (!left.isEmpty()) {
+            throw new UnsafeGitConfigException("The workspace's git setup cannot be used", left);
+        }
+        return unsafe;
     }
 
     /**
@@ -344,6 +463,7 @@ public final class GitWorkspace {
         if (baseCommit == null || baseCommit.isBlank() || baseCommit.startsWith("-")) {
             throw new IllegalArgumentException("Not a commit: " + baseCommit);
         }
+        requireSafeConfig("git diff");
         GitRunner.Captured verified = git.capture(
                 "diff", List.of("rev-parse", "--verify", "--quiet", baseCommit + "^{commit}"), Map.of(), 1024, true);
         if (verified.exitCode() != 0) {
@@ -415,24 +535,66 @@ public final class GitWorkspace {
         return result.exitCode() == 0 ? result.text() : null;
     }
 
-    /** origin's HEAD as recorded by the clone, asking origin if it was not; {@code main} as a last resort. */
+    /**
+     * origin's HEAD as recorded by the clone, else asked from the pinned remote ({@code ls-remote --symref}, recorded
+     * as {@code refs/remotes/origin/HEAD} as {@code remote set-head} would); {@code main} as a last resort.
+     */
     private String defaultBranch(String token, ShellCommand.OutputSink sink) {
         String recorded = originHead();
-        if (recorded == null) {
-            try {
-                git.stream("remote set-head", List.of("remote", "set-head", "origin", "--auto"), token, sink);
-            } catch (GitException e) {
-                return "main";
-            }
-            recorded = originHead();
+        if (recorded != null) {
+            return recorded;
         }
-        return recorded == null ? "main" : recorded;
+        List<String> lines = new ArrayList<>();
+        try {
+            git.stream(
+                    "ls-remote", List.of("ls-remote", "--symref", git.remoteUrl(), "HEAD"), token, (stream, line) -> {
+                        if (stream == ShellCommand.Stream.STDOUT) {
+                            synchronized (lines) {
+                                lines.add(line);
+                            }
+                        } else if (sink != null) {
+                            sink.line(stream, line);
+                        }
+                    });
+        } catch (GitException e) {
+            return "main";
+        }
+        String prefix = "ref: refs/heads/";
+        synchronized (lines) {
+            for (String line : lines) {
+                if (line.startsWith(prefix) && line.endsWith("\tHEAD")) {
+                    String branch = line.substring(prefix.length(), line.length() - "\tHEAD".length());
+                    if (remoteBranchExists(branch)) {
+                        git.capture(
+                                "symbolic-ref",
+                                List.of("symbolic-ref", TRACKING_PREFIX + "HEAD", TRACKING_PREFIX + branch),
+                                Map.of(),
+                                0,
+                                true);
+                    }
+                    return branch;
+                }
+            }
+        }
+        return "main";
+    }
+
+    /**
+     * Refuses a step the workspace's git config could subvert.
+     *
+     * @param what the step, for the message
+     */
+    private void requireSafeConfig(String what) {
+        List<String> unsafe = unsafeConfig();
+        if (!unsafe.isEmpty()) {
+            throw new UnsafeGitConfigException(what + " refused", unsafe);
+        }
     }
 
     private String originHead() {
         GitRunner.Captured result = git.capture(
                 "symbolic-ref",
-                List.of("symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"),
+                List.of("symbolic-ref", "--quiet", "--short", TRACKING_PREFIX + "HEAD"),
                 Map.of(),
                 4096,
                 true);
@@ -443,7 +605,7 @@ public final class GitWorkspace {
     private boolean remoteBranchExists(String branch) {
         return git.capture(
                                 "show-ref",
-                                List.of("show-ref", "--verify", "--quiet", "refs/remotes/origin/" + branch),
+                                List.of("show-ref", "--verify", "--quiet", TRACKING_PREFIX + branch),
                                 Map.of(),
                                 0,
                                 true)
@@ -457,7 +619,7 @@ public final class GitWorkspace {
         }
         String branches = git.capture(
                         "for-each-ref",
-                        List.of("for-each-ref", "--count=20", "--format=%(refname:lstrip=3)", "refs/remotes/origin/"),
+                        List.of("for-each-ref", "--count=20", "--format=%(refname:lstrip=3)", TRACKING_PREFIX),
                         Map.of(),
                         65536,
                         true)

@@ -17,6 +17,7 @@ import dev.agentcenter.runner.execution.LoginEnvironment;
 import dev.agentcenter.runner.execution.PermissionPolicy;
 import dev.agentcenter.runner.execution.SecretRedactor;
 import dev.agentcenter.runner.execution.ShellCommand;
+import dev.agentcenter.runner.execution.UnsafeGitConfigException;
 import dev.agentcenter.runner.execution.WorkspaceEscapeException;
 import dev.agentcenter.runner.execution.Workspaces;
 import dev.agentcenter.support.events.RunEventWriter.Draft;
@@ -166,10 +167,20 @@ final class RunExecution {
                         absolute.toString()))) {
             return Outcome.FAILED;
         }
-        GitWorkspace git = new GitWorkspace(workspace, GIT_TIMEOUT);
+        RunContext.Repository repository = context.repository();
+        GitWorkspace git = new GitWorkspace(workspace, GIT_TIMEOUT, repository == null ? null : cloneUrl(repository));
         String base;
         try {
             base = prepareRepository(git);
+        } catch (UnsafeGitConfigException e) {
+            journal.log(unsafeConfigEvent(e.keys(), "refused"));
+            return finish(
+                    Outcome.FAILED,
+                    UnsafeGitConfigException.CODE,
+                    redactor.redact(e.getMessage() + "\n\nWhat to do: " + e.hint()),
+                    null,
+                    workspace,
+                    null);
         } catch (GitException e) {
             String tail = e.outputTail().isEmpty() ? "" : "\n\nRecent output:\n" + String.join("\n", e.outputTail());
             return finish(
@@ -216,9 +227,19 @@ final class RunExecution {
         }
     }
 
-    /** Clones (first run of a task) and checks out the branch, or lays a git baseline; returns the diff base. */
+    /**
+     * Clones (first run of a task) and checks out the branch, or lays a git baseline; returns the diff base. A
+     * repository an earlier run left with unsafe git config (see {@link GitWorkspace#removeUnsafeConfig}) has it
+     * removed first, before anything uses the token, with a warning.
+     */
     private String prepareRepository(GitWorkspace git) {
         RunContext.Repository repository = context.repository();
+        if (git.isRepository()) {
+            List<String> removed = git.removeUnsafeConfig();
+            if (!removed.isEmpty()) {
+                journal.log(unsafeConfigEvent(removed, "removed"));
+            }
+        }
         if (repository == null) {
             return git.initBaseline();
         }
@@ -231,7 +252,7 @@ final class RunExecution {
                     "info",
                     "Cloning " + repository.fullName(),
                     Map.of("repository", repository.fullName())));
-            git.cloneInto(cloneUrl(repository), token, gitSink("clone"));
+            git.cloneInto(token, gitSink("clone"));
             journal.log(draft(
                     "repo.clone.finished",
                     "info",
@@ -627,6 +648,21 @@ final class RunExecution {
                         "git",
                         "phase",
                         phase))));
+    }
+
+    /** {@code git.config.unsafe}: keys of the workspace's git config the runner removed or refused to work with. */
+    private Draft unsafeConfigEvent(List<String> keys, String action) {
+        boolean removed = action.equals("removed");
+        return draft(
+                "git.config.unsafe",
+                removed ? "warn" : "error",
+                (removed
+                                ? "Removed git config an earlier run left in the workspace, which could run programs"
+                                        + " or send the repository token elsewhere: "
+                                : "The workspace's git config could run programs or send the repository token"
+                                        + " elsewhere: ")
+                        + redactor.redact(String.join(", ", keys)),
+                Map.of("keys", keys.stream().map(redactor::redact).toList(), "action", action));
     }
 
     private Draft draft(String type, String level, String message, Map<String, Object> payload) {

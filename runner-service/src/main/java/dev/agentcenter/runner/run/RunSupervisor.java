@@ -3,6 +3,7 @@ package dev.agentcenter.runner.run;
 import dev.agentcenter.runner.RunnerProperties;
 import dev.agentcenter.runner.agent.Agents;
 import dev.agentcenter.runner.delivery.GitDelivery;
+import dev.agentcenter.runner.execution.GitWorkspace;
 import dev.agentcenter.runner.execution.LoginEnvironment;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,6 +70,8 @@ class RunSupervisor implements SmartLifecycle {
         this.db = db;
         this.delivery = delivery;
         this.environment = environment;
+        // Resolved now, from the runner's own PATH, before any run's command could put another git on a PATH.
+        log.info("Runs use git at {}", GitWorkspace.gitExecutable());
     }
 
     /** Starts the run unless it is already running here (same attempt), we are full, or it is not ours to run. */

@@ -67,10 +67,10 @@ class GitWorkspaceTest {
 
     @Test
     void clonesAndChecksOutAnExistingBranch() throws Exception {
-        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT);
+        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT, originUrl);
         assertThat(git.isRepository()).isFalse();
 
-        git.cloneInto(originUrl, TOKEN, lines);
+        git.cloneInto(TOKEN, lines);
         git.checkout("feature", "main", TOKEN, lines);
 
         assertThat(git.isRepository()).isTrue();
@@ -82,8 +82,8 @@ class GitWorkspaceTest {
 
     @Test
     void createsANewBranchFromTheBaseWithoutTrackingIt() throws Exception {
-        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT);
-        git.cloneInto(originUrl, null, lines);
+        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT, originUrl);
+        git.cloneInto(null, lines);
 
         git.checkout("agent/new-work", "main", null, lines);
 
@@ -95,8 +95,8 @@ class GitWorkspaceTest {
 
     @Test
     void withoutABranchChecksOutTheBaseOrOriginsDefault() throws Exception {
-        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT);
-        git.cloneInto(originUrl, null, lines);
+        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT, originUrl);
+        git.cloneInto(null, lines);
 
         git.checkout(null, "feature", null, lines);
         assertThat(git(workspace, "rev-parse", "--abbrev-ref", "HEAD")).isEqualTo("feature");
@@ -108,8 +108,8 @@ class GitWorkspaceTest {
 
     @Test
     void anUnknownBaseBranchFailsWithAHint() {
-        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT);
-        git.cloneInto(originUrl, null, lines);
+        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT, originUrl);
+        git.cloneInto(null, lines);
 
         assertThatThrownBy(() -> git.checkout("agent/x", "does-not-exist", null, lines))
                 .isInstanceOfSatisfying(GitException.class, e -> {
@@ -121,8 +121,8 @@ class GitWorkspaceTest {
 
     @Test
     void anInvalidBranchNameIsRefused() {
-        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT);
-        git.cloneInto(originUrl, null, lines);
+        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT, originUrl);
+        git.cloneInto(null, lines);
 
         assertThatThrownBy(() -> git.checkout("--force", "main", null, lines))
                 .isInstanceOfSatisfying(
@@ -132,22 +132,20 @@ class GitWorkspaceTest {
 
     @Test
     void cloningAMissingRepositoryFailsWithTheCredentialsHint() {
-        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT);
+        GitWorkspace git = new GitWorkspace(
+                workspace, TIMEOUT, tmp.resolve("missing.git").toUri().toString());
 
-        assertThatThrownBy(
-                        () -> git.cloneInto(tmp.resolve("missing.git").toUri().toString(), TOKEN, lines))
-                .isInstanceOfSatisfying(GitException.class, e -> {
-                    assertThat(e.getMessage()).contains("clone");
-                    assertThat(e.hint()).isEqualTo(GitException.CREDENTIALS_HINT);
-                    assertThat(e.outputTail()).isNotEmpty().hasSizeLessThanOrEqualTo(8);
-                });
+        assertThatThrownBy(() -> git.cloneInto(TOKEN, lines)).isInstanceOfSatisfying(GitException.class, e -> {
+            assertThat(e.getMessage()).contains("clone");
+            assertThat(e.hint()).isEqualTo(GitException.CREDENTIALS_HINT);
+            assertThat(e.outputTail()).isNotEmpty().hasSizeLessThanOrEqualTo(8);
+        });
     }
 
     @Test
     void aUrlWithCredentialsIsRefused() {
-        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT);
-
-        assertThatThrownBy(() -> git.cloneInto("https://x-access-token:" + TOKEN + "@example.com/o/r.git", null, lines))
+        assertThatThrownBy(() -> new GitWorkspace(
+                        workspace, TIMEOUT, "https://x-access-token:" + TOKEN + "@example.com/o/r.git"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageNotContaining(TOKEN);
     }
@@ -155,9 +153,9 @@ class GitWorkspaceTest {
     @Test
     void theTokenIsWrittenNowhere() throws Exception {
         Set<Path> tempBefore = askpassDirectories();
-        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT);
+        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT, originUrl);
 
-        git.cloneInto(originUrl, TOKEN, lines);
+        git.cloneInto(TOKEN, lines);
         git.checkout("feature", "main", TOKEN, lines);
         git.checkout("agent/new", "main", TOKEN, lines);
 
@@ -186,9 +184,9 @@ class GitWorkspaceTest {
         server.start();
         try {
             String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/owner/repo.git";
-            GitWorkspace git = new GitWorkspace(workspace, TIMEOUT);
+            GitWorkspace git = new GitWorkspace(workspace, TIMEOUT, url);
 
-            assertThatThrownBy(() -> git.cloneInto(url, TOKEN, lines)).isInstanceOfSatisfying(GitException.class, e -> {
+            assertThatThrownBy(() -> git.cloneInto(TOKEN, lines)).isInstanceOfSatisfying(GitException.class, e -> {
                 assertThat(e.hint()).isEqualTo(GitException.CREDENTIALS_HINT);
                 assertThat(String.join("\n", e.outputTail()) + e.getMessage()).doesNotContain(TOKEN);
             });
@@ -214,7 +212,7 @@ class GitWorkspaceTest {
         try {
             String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/owner/repo.git";
 
-            assertThatThrownBy(() -> new GitWorkspace(workspace, TIMEOUT).cloneInto(url, null, lines))
+            assertThatThrownBy(() -> new GitWorkspace(workspace, TIMEOUT, url).cloneInto(null, lines))
                     .isInstanceOfSatisfying(
                             GitException.class, e -> assertThat(e.hint()).isEqualTo(GitException.CREDENTIALS_HINT));
         } finally {
@@ -265,8 +263,8 @@ class GitWorkspaceTest {
 
     @Test
     void diffShowsNewModifiedDeletedAndBinaryFilesButNotIgnoredOnes() throws Exception {
-        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT);
-        git.cloneInto(originUrl, null, lines);
+        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT, originUrl);
+        git.cloneInto(null, lines);
         git.checkout("agent/diff", "main", null, lines);
         String base = git.head();
         write(workspace.resolve("README.md"), "# Demo\nchanged\n");
@@ -301,8 +299,8 @@ class GitWorkspaceTest {
 
     @Test
     void aMovedFileIsARename() throws Exception {
-        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT);
-        git.cloneInto(originUrl, null, lines);
+        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT, originUrl);
+        git.cloneInto(null, lines);
         git.checkout(null, "main", null, lines);
         String base = git.head();
         Files.createDirectories(workspace.resolve("lib"));
@@ -382,8 +380,8 @@ class GitWorkspaceTest {
 
     @Test
     void commitAllCommitsEverythingAsTheIdentityWithoutHooksOrConfig() throws Exception {
-        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT);
-        git.cloneInto(originUrl, null, lines);
+        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT, originUrl);
+        git.cloneInto(null, lines);
         git.checkout("agent/x", "main", null, lines);
         Path hooks = workspace.resolve(".git/hooks");
         write(hooks.resolve("pre-commit"), "#!/bin/sh\nexit 1\n");
@@ -415,8 +413,8 @@ class GitWorkspaceTest {
 
     @Test
     void pushSetsTheUpstreamWithoutTheTokenAndARejectedPushHasAHint() throws Exception {
-        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT);
-        git.cloneInto(originUrl, TOKEN, lines);
+        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT, originUrl);
+        git.cloneInto(TOKEN, lines);
         git.checkout("agent/push", "main", TOKEN, lines);
         write(workspace.resolve("one.txt"), "one\n");
         String first = git.commitAll("One", new GitWorkspace.Identity("Bot", "bot@example.test"))

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -117,6 +118,44 @@ abstract class RunnerFixture extends RunnerTestBase {
                 .param("mode", mode)
                 .param("policy", JSON.writeValueAsString(Map.of("blockedCommands", blocked)))
                 .param("config", JSON.writeValueAsString(Map.of("commands", commands)))
+                .param("lease", lease)
+                .query(UUID.class)
+                .single();
+        return new Handle(run, task, lease);
+    }
+
+    UUID taskOn(UUID connection, String branchName, String baseBranch) {
+        UUID task = newTask(connection);
+        db.sql("UPDATE tasks SET branch_name = :branch, base_branch = :base WHERE id = :id")
+                .param("branch", branchName)
+                .param("base", baseBranch)
+                .param("id", task)
+                .update();
+        return task;
+    }
+
+    static Map<String, Object> config(List<Command> commands, String commitMessage, String prTitle, String prBody) {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("commands", commands);
+        config.put("commitMessage", commitMessage);
+        config.put("prTitle", prTitle);
+        config.put("prBody", prBody);
+        return config;
+    }
+
+    /** A claimed run of the task with this config, as a worker leaves it. */
+    Handle queue(UUID task, Map<String, Object> config) {
+        UUID lease = UUID.randomUUID();
+        UUID run = db.sql("""
+                        INSERT INTO runs (task_id, attempt, status, permission_mode, config, lease_token,
+                                          lease_expires_at, base_branch, branch_name)
+                        SELECT :task, (SELECT COALESCE(max(attempt), 0) + 1 FROM runs WHERE task_id = :task),
+                               'provisioning', 'safe', CAST(:config AS jsonb), :lease, now() + interval '1 minute',
+                               base_branch, branch_name
+                          FROM tasks WHERE id = :task
+                        RETURNING id""")
+                .param("task", task)
+                .param("config", JSON.writeValueAsString(config))
                 .param("lease", lease)
                 .query(UUID.class)
                 .single();
