@@ -90,14 +90,35 @@ class AgentCredentials {
         throw new AgentException("agent_credentials_missing", missingMessage(provider));
     }
 
+    /** What became of an {@code auth.json} the run left behind. */
+    sealed interface WriteBack {
+        /** Stored as the new OpenAI credential. */
+        record Stored() implements WriteBack {}
+
+        /** Not stored, and nothing to warn about: unchanged, no key to seal it with, or the credential moved on. */
+        record Skipped() implements WriteBack {}
+
+        /** Not stored because it is not a refresh of the stored sign-in; {@code reason} is for people. */
+        record Refused(String reason) implements WriteBack {}
+    }
+
     /**
      * Stores an {@code auth.json} that Codex rewrote during the run (it refreshes its tokens, and the old refresh
      * token stops working), unless the stored credential changed meanwhile. The original threw refreshed tokens
      * away, so a stored ChatGPT sign-in silently died after its first refresh.
+     *
+     * <p>Only a refresh of the same account is stored ({@link CodexAuthIdentity}): the run's agent and commands can
+     * write any {@code auth.json} into {@code CODEX_HOME}, and the original stored whatever it found, so a run could
+     * make every later run of every task work in an account of its choosing.
      */
-    void storeRefreshedCodexAuth(CodexAuthJson used, String refreshed) {
+    WriteBack storeRefreshedCodexAuth(CodexAuthJson used, String refreshed) {
         if (execution.credentialEncryptionKey() == null || refreshed.equals(used.json())) {
-            return;
+            return new WriteBack.Skipped();
+        }
+        Optional<String> mismatch = CodexAuthIdentity.mismatch(used.json(), refreshed);
+        if (mismatch.isPresent()) {
+            log.warn("Refused to store the Codex auth.json a run left: {}", mismatch.get());
+            return new WriteBack.Refused(mismatch.get());
         }
         byte[] sealed = SecretCipher.fromConfiguredKey(execution.credentialEncryptionKey())
                 .encrypt(refreshed, purpose("openai"));
@@ -109,7 +130,9 @@ class AgentCredentials {
                 .update();
         if (updated == 1) {
             log.info("Stored the Codex auth.json refreshed during a run");
+            return new WriteBack.Stored();
         }
+        return new WriteBack.Skipped();
     }
 
     private String open(String provider, byte[] ciphertext) {

@@ -216,7 +216,8 @@ public final class AgentRun implements AutoCloseable {
 
     /**
      * Removes the prompt file and {@code auth.json}; a Codex sign-in that Codex refreshed during the run is stored
-     * back first. Idempotent; never throws.
+     * back first, if it is still the stored account's (else an {@code agent.error} warning with {@code fatal: false}
+     * and code {@code agent_credential_refused} says why it was not). Idempotent; never throws.
      */
     @Override
     public void close() {
@@ -228,8 +229,18 @@ public final class AgentRun implements AutoCloseable {
         try {
             if (credential instanceof AgentCredentials.CodexAuthJson used && Files.isRegularFile(auth)) {
                 String now = Files.readString(auth, StandardCharsets.UTF_8);
-                if (!now.equals(used.json()) && isJsonObject(now)) {
-                    credentials.storeRefreshedCodexAuth(used, now);
+                if (!now.equals(used.json())
+                        && credentials.storeRefreshedCodexAuth(used, now)
+                                instanceof AgentCredentials.WriteBack.Refused refused) {
+                    String message = label + " left a sign-in (auth.json) that was not stored: " + refused.reason()
+                            + ". The stored OpenAI credential is kept; this run's refreshed tokens, if any, are"
+                            + " dropped.";
+                    emit(new AgentEvent(
+                            "agent.error",
+                            "warn",
+                            message,
+                            AgentEvent.payload(
+                                    provider, "message", message, "code", "agent_credential_refused", "fatal", false)));
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -328,15 +339,6 @@ public final class AgentRun implements AutoCloseable {
 
     private static String stripNul(String text) {
         return text == null || text.indexOf('\0') < 0 ? text : text.replace("\0", "");
-    }
-
-    private boolean isJsonObject(String text) {
-        try {
-            JsonNode node = json.readTree(text);
-            return node != null && node.isObject();
-        } catch (JacksonException e) {
-            return false;
-        }
     }
 
     /** Writes a file only its owner can read (0600), replacing any file there. */

@@ -413,6 +413,46 @@ class AgentRunTest extends RunnerFixture {
         assertThat(codexHome.resolve("auth.json")).doesNotExist();
     }
 
+    /** Issue 12, finding 7: the run put another account's sign-in into CODEX_HOME; it must not become the credential. */
+    @Test
+    void aSignInOfAnotherAccountLeftByTheRunIsNotStored() {
+        String authJson = "{\"OPENAI_API_KEY\": null, \"tokens\": {\"id_token\": \"idtoken-" + UUID.randomUUID()
+                + "\", \"access_token\": \"at-" + UUID.randomUUID() + "\", \"refresh_token\": \"rt_"
+                + UUID.randomUUID().toString().replace("-", "") + "\", \"account_id\": \"acc-123\"},"
+                + " \"last_refresh\": \"2025-01-01T00:00:00Z\"}";
+        storeCredential("openai", "codex_auth_json", authJson);
+        UUID task = newTask(null);
+        String token = unique();
+        Handle run = queueAgent(task, "api", "Go scenario=swap " + token, agent("codex", null), List.of(), "safe");
+        execute(run);
+        awaitStatus(run, "completed");
+
+        String nowStored = SecretCipher.fromConfiguredKey(KEY)
+                .decrypt(
+                        db.sql("SELECT ciphertext FROM credentials WHERE provider = 'openai'")
+                                .query(byte[].class)
+                                .single(),
+                        "credential:openai");
+        assertThat(nowStored).as("the stored credential is kept").isEqualTo(authJson);
+        JsonNode refused = all(events(run), "agent.error").stream()
+                .filter(event -> event.get("payload").get("code").asString().equals("agent_credential_refused"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no agent_credential_refused in " + types(events(run))));
+        assertThat(refused.get("payload").get("fatal").asBoolean()).isFalse();
+        assertThat(refused.get("message").asString())
+                .contains("not stored")
+                .contains("another account")
+                .doesNotContain("acc-attacker");
+        assertThat(db.sql("SELECT level FROM run_events WHERE run_id = :id AND event_type = 'agent.error'")
+                        .param("id", run.runId())
+                        .query(String.class)
+                        .list())
+                .containsExactly("warn");
+        Path auth =
+                ROOT.resolve("workspaces/.agent-state").resolve(task.toString()).resolve("codex/auth.json");
+        assertThat(auth).doesNotExist();
+    }
+
     @Test
     void cancelStopsAHangingAgentAndItsSignInFileIsRemoved() {
         storeCredential(
