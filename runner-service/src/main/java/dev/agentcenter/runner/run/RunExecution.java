@@ -69,7 +69,8 @@ final class RunExecution {
     private final RunJournal journal;
     private final GitDelivery delivery;
     private final LoginEnvironment environment;
-    private SecretRedactor redactor = new SecretRedactor();
+    private final RunnerSecrets secrets;
+    private SecretRedactor redactor;
     private String token;
 
     private volatile boolean cancelRequested;
@@ -88,7 +89,8 @@ final class RunExecution {
             RepositoryTokens tokens,
             Agents agents,
             GitDelivery delivery,
-            LoginEnvironment environment) {
+            LoginEnvironment environment,
+            RunnerSecrets secrets) {
         this.context = context;
         this.runner = runner;
         this.properties = properties;
@@ -98,6 +100,8 @@ final class RunExecution {
         this.agents = agents;
         this.delivery = delivery;
         this.environment = environment;
+        this.secrets = secrets;
+        this.redactor = secrets.redactor();
         this.journal = new RunJournal(context.runId(), context.leaseToken(), dataSource, this::onLeaseLost);
     }
 
@@ -128,7 +132,7 @@ final class RunExecution {
         try {
             workspace = Workspaces.forTask(runner.workspaceRoot(), context.taskId());
             token = tokens.resolve(context.repository());
-            redactor = new SecretRedactor(token, properties.githubToken());
+            redactor = secrets.redactor(token);
             outcome = execute(workspace);
         } catch (RunFailure e) {
             outcome = finish(Outcome.FAILED, e.code(), e.getMessage(), null, workspace, null);

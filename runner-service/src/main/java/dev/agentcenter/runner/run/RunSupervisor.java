@@ -47,6 +47,7 @@ class RunSupervisor implements SmartLifecycle {
     private final JdbcClient db;
     private final GitDelivery delivery;
     private final LoginEnvironment environment;
+    private final RunnerSecrets secrets;
     private volatile boolean accepting;
 
     RunSupervisor(
@@ -59,7 +60,8 @@ class RunSupervisor implements SmartLifecycle {
             Agents agents,
             JdbcClient db,
             GitDelivery delivery,
-            LoginEnvironment environment) {
+            LoginEnvironment environment,
+            RunnerSecrets secrets) {
         this.loader = loader;
         this.runner = runner;
         this.properties = properties;
@@ -70,8 +72,12 @@ class RunSupervisor implements SmartLifecycle {
         this.db = db;
         this.delivery = delivery;
         this.environment = environment;
+        this.secrets = secrets;
         // Resolved now, from the runner's own PATH, before any run's command could put another git on a PATH.
-        log.info("Runs use git at {}", GitWorkspace.gitExecutable());
+        log.info(
+                "Runs use git at {}; {} runner secret values are masked in every run's output",
+                GitWorkspace.gitExecutable(),
+                secrets.count());
     }
 
     /** Starts the run unless it is already running here (same attempt), we are full, or it is not ours to run. */
@@ -93,7 +99,7 @@ class RunSupervisor implements SmartLifecycle {
             return Acceptance.NOT_DISPATCHABLE;
         }
         RunExecution execution = new RunExecution(
-                context.get(), runner, properties, dataSource, json, tokens, agents, delivery, environment);
+                context.get(), runner, properties, dataSource, json, tokens, agents, delivery, environment, secrets);
         active.put(runId, execution);
         Thread.ofVirtual().name("run-" + runId).start(() -> {
             try {
