@@ -43,6 +43,8 @@ public final class GitWorkspace {
 
     private final Path directory;
     private final GitRunner git;
+    /** {@code .git/config} as it was when last found safe: the same file unchanged needs no second look. */
+    private volatile ConfigStamp checkedSafe;
 
     /**
      * A workspace without a remote (no repository connection): nothing is ever fetched or pushed, no token used.
@@ -374,6 +376,10 @@ public final class GitWorkspace {
         if (!Files.isRegularFile(config, LinkOption.NOFOLLOW_LINKS)) {
             return List.of(".git/config (not a regular file)");
         }
+        ConfigStamp stamp = ConfigStamp.of(config);
+        if (stamp != null && stamp.equals(checkedSafe)) {
+            return List.of();
+        }
         // git itself parses the file (no includes are followed with --file), so nothing is read differently here
         // than when git uses it.
         GitRunner.Captured listing = git.capture(
@@ -385,7 +391,32 @@ public final class GitWorkspace {
         if (listing.exitCode() != 0 || listing.truncated()) {
             return List.of(".git/config (unreadable for git)");
         }
-        return RepositoryConfig.unsafeKeys(listing.stdout());
+        List<String> unsafe = RepositoryConfig.unsafeKeys(listing.stdout());
+        if (unsafe.isEmpty()) {
+            checkedSafe = stamp;
+        }
+        return unsafe;
+    }
+
+    /**
+     * Identifies one version of a file: inode, size, modification and change time. The change time cannot be set by
+     * a process (unlike the modification time, which {@code touch -d} sets), so a rewritten file never matches.
+     */
+    private record ConfigStamp(Object inode, Object size, Object modified, Object changed) {
+        static ConfigStamp of(Path file) {
+            try {
+                Map<String, Object> attributes =
+                        Files.readAttributes(file, "unix:ino,size,lastModifiedTime,ctime", LinkOption.NOFOLLOW_LINKS);
+                ConfigStamp stamp = new ConfigStamp(
+                        attributes.get("ino"),
+                        attributes.get("size"),
+                        attributes.get("lastModifiedTime"),
+                        attributes.get("ctime"));
+                return stamp.changed() == null || stamp.inode() == null ? null : stamp;
+            } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+                return null; // no unix attributes: every check asks git
+            }
+        }
     }
 
     /**

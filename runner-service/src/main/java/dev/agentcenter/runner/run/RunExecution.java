@@ -238,11 +238,9 @@ final class RunExecution {
      */
     private String prepareRepository(GitWorkspace git) {
         RunContext.Repository repository = context.repository();
-        if (git.isRepository()) {
-            List<String> removed = git.removeUnsafeConfig();
-            if (!removed.isEmpty()) {
-                journal.log(unsafeConfigEvent(removed, "removed"));
-            }
+        List<String> removed = git.removeUnsafeConfig(); // no git process when there is no .git yet
+        if (!removed.isEmpty()) {
+            journal.log(unsafeConfigEvent(removed, "removed"));
         }
         if (repository == null) {
             return git.initBaseline();

@@ -194,6 +194,27 @@ class HostileWorkspaceGitTest {
         assertThat(attackerRequests).isEmpty();
     }
 
+    /** A config found safe is not asked about again while unchanged; a forged modification time does not fool it. */
+    @Test
+    void aConfigRewrittenBehindAForgedModificationTimeIsStillChecked() throws Exception {
+        GitWorkspace git = new GitWorkspace(workspace, TIMEOUT, pinnedUrl);
+        git.cloneInto(TOKEN, lines);
+        Path config = workspace.resolve(".git/config");
+        String harmless = "[user]\n\tname = abcdefghijklmnop\n";
+        String hostile = "[include]\n\tpath = /tmp/abcdefgh\n";
+        assertThat(hostile).hasSameSizeAs(harmless);
+        String original = Files.readString(config);
+        Files.writeString(config, original + harmless);
+        assertThat(git.unsafeConfig()).isEmpty();
+        java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(config);
+
+        Files.writeString(config, original + hostile);
+        Files.setLastModifiedTime(config, modified);
+
+        assertThat(Files.size(config)).isEqualTo((long) (original + harmless).length());
+        assertThat(git.unsafeConfig()).containsExactly("include.path");
+    }
+
     @Test
     void aGitDirectoryThatIsNotTheWorkspacesOwnIsRefusedAndNotRepaired() throws Exception {
         GitWorkspace git = new GitWorkspace(workspace, TIMEOUT, pinnedUrl);
