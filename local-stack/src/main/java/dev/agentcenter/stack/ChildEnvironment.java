@@ -8,8 +8,9 @@ import java.util.TreeMap;
 
 /**
  * The environment of each service: the launcher's own, plus where the database is, which process to watch, and
- * the secrets the launcher generated. Secrets travel in the environment, never on the command line, where every
- * user of the machine could read them with {@code ps}.
+ * the secrets the launcher generated. Generated secrets travel as {@code NAME_FILE} paths to the mode-600 files
+ * that hold them, never as values: not on the command line, where every user of the machine could read them with
+ * {@code ps}, and not in the environment, where any process of the same user reads {@code /proc/<pid>/environ}.
  */
 final class ChildEnvironment {
 
@@ -18,8 +19,9 @@ final class ChildEnvironment {
             "DATABASE_URL",
             "AGENT_CENTER_PARENT_PID",
             "AGENT_CENTER_DATA_DIR",
-            "CREDENTIAL_ENCRYPTION_KEY",
-            "RUNNER_INTERNAL_TOKEN");
+            "CREDENTIAL_ENCRYPTION_KEY_FILE",
+            "RUNNER_INTERNAL_TOKEN_FILE",
+            "SPRING_DATASOURCE_PASSWORD_FILE");
 
     /**
      * Secrets and who needs them: every other service gets neither the variable nor its {@code _FILE} form, so a
@@ -34,10 +36,15 @@ final class ChildEnvironment {
             "GITHUB_TOKEN", Set.of(Service.API, Service.RUNNER),
             "GITHUB_PAT", Set.of(Service.API, Service.RUNNER),
             "GH_TOKEN", Set.of(Service.API, Service.RUNNER),
+            "SPRING_DATASOURCE_PASSWORD", Set.of(Service.API, Service.WORKER, Service.RUNNER),
             "OPENAI_API_KEY", Set.of(Service.RUNNER),
             "ANTHROPIC_API_KEY", Set.of(Service.RUNNER));
 
     private ChildEnvironment() {}
+
+    private static boolean isBlank(String value) {
+        return value == null || value.isBlank();
+    }
 
     /** {@code env} without the secrets {@code service} does not need. */
     static Map<String, String> forService(Service service, Map<String, String> env) {
@@ -56,7 +63,8 @@ final class ChildEnvironment {
      * @param databaseUrl where the services find Postgres
      * @param launcherPid the process whose end ends the services ({@code ParentWatch})
      * @param dataDir the absolute data directory
-     * @param generated secrets the launcher made up; a non-blank value the user set always wins
+     * @param generated {@code NAME_FILE} of each secret the launcher made up, with the file's path; a non-blank
+     *     {@code NAME} or {@code NAME_FILE} the user set always wins
      */
     static Map<String, String> build(
             Map<String, String> parent,
@@ -70,11 +78,11 @@ final class ChildEnvironment {
         env.put("AGENT_CENTER_DATA_DIR", dataDir.toString());
         Map<String, String> secrets = new LinkedHashMap<>(generated);
         secrets.forEach((name, value) -> {
-            if (!ADDED.contains(name)) {
+            if (!ADDED.contains(name) || !name.endsWith("_FILE")) {
                 throw new IllegalArgumentException("Not a variable the launcher may set: " + name);
             }
-            String own = parent.get(name);
-            if (own == null || own.isBlank()) {
+            String secret = name.substring(0, name.length() - "_FILE".length());
+            if (isBlank(parent.get(name)) && isBlank(parent.get(secret))) {
                 env.put(name, value);
             }
         });

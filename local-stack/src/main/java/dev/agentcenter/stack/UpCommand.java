@@ -92,12 +92,17 @@ final class UpCommand {
                 return 1;
             }
             state = new StackState(config.dataDir());
-            Map<String, String> secrets = secrets(config.dataDir());
+            Map<String, String> secrets = new LinkedHashMap<>(secrets(config.dataDir()));
             Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "stack-stop"));
 
             String databaseUrl = startDatabase(config);
             if (databaseUrl == null) {
                 return 1; // stopped while Postgres was starting
+            }
+            if (postgres != null) {
+                secrets.put(
+                        "SPRING_DATASOURCE_PASSWORD_FILE",
+                        postgres.passwordFile().toString());
             }
             Map<String, String> childEnv = ChildEnvironment.build(
                     env, databaseUrl, ProcessHandle.current().pid(), config.dataDir(), secrets);
@@ -225,17 +230,18 @@ final class UpCommand {
         return problems;
     }
 
-    /** The secrets the user did not set, read from or generated into the data directory. */
+    /** {@code NAME_FILE} of each secret the user did not set, generated into the data directory on first use. */
     private Map<String, String> secrets(Path dataDir) throws IOException {
         Map<String, String> generated = new LinkedHashMap<>();
         if (unset("CREDENTIAL_ENCRYPTION_KEY")) {
-            generated.put(
-                    "CREDENTIAL_ENCRYPTION_KEY",
-                    Secrets.readOrCreate(dataDir.resolve("credential.key"), Secrets::newEncryptionKey));
+            Path key = dataDir.resolve("credential.key");
+            Secrets.readOrCreate(key, Secrets::newEncryptionKey);
+            generated.put("CREDENTIAL_ENCRYPTION_KEY_FILE", key.toString());
         }
         if (unset("RUNNER_INTERNAL_TOKEN")) {
-            generated.put(
-                    "RUNNER_INTERNAL_TOKEN", Secrets.readOrCreate(dataDir.resolve("runner.token"), Secrets::newToken));
+            Path token = dataDir.resolve("runner.token");
+            Secrets.readOrCreate(token, Secrets::newToken);
+            generated.put("RUNNER_INTERNAL_TOKEN_FILE", token.toString());
         }
         return generated;
     }
@@ -267,8 +273,8 @@ final class UpCommand {
                 address,
                 (System.nanoTime() - begin) / 1e9,
                 display(config.dataDir().resolve("postgres"))));
-        // The password is hex, so it needs no escaping in the URL.
-        return "postgres://" + settings.username() + ":" + settings.password() + "@" + address;
+        // Without the password: the services read it from its file (SPRING_DATASOURCE_PASSWORD_FILE).
+        return "postgres://" + settings.username() + "@" + address;
     }
 
     /**

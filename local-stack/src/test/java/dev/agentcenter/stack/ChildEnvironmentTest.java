@@ -19,8 +19,10 @@ class ChildEnvironmentTest {
             "AGENT_CENTER_API_TOKEN", "user-api-token",
             "AGENT_CENTER_PARENT_PID", "1");
 
-    private static final Map<String, String> GENERATED =
-            Map.of("CREDENTIAL_ENCRYPTION_KEY", "generated-key", "RUNNER_INTERNAL_TOKEN", "generated-token");
+    private static final Map<String, String> GENERATED = Map.of(
+            "CREDENTIAL_ENCRYPTION_KEY_FILE", "/data/credential.key",
+            "RUNNER_INTERNAL_TOKEN_FILE", "/data/runner.token",
+            "SPRING_DATASOURCE_PASSWORD_FILE", "/data/postgres.password");
 
     @Test
     void addsOnlyTheLauncherVariablesAndKeepsEverythingElseAsItWas() {
@@ -34,8 +36,10 @@ class ChildEnvironmentTest {
                 .containsEntry("DATABASE_URL", "postgres://postgres@127.0.0.1:5555/agent_center")
                 .containsEntry("AGENT_CENTER_PARENT_PID", "4242")
                 .containsEntry("AGENT_CENTER_DATA_DIR", "/data")
-                .containsEntry("CREDENTIAL_ENCRYPTION_KEY", "generated-key")
-                .containsEntry("RUNNER_INTERNAL_TOKEN", "generated-token");
+                .containsEntry("CREDENTIAL_ENCRYPTION_KEY_FILE", "/data/credential.key")
+                .containsEntry("RUNNER_INTERNAL_TOKEN_FILE", "/data/runner.token")
+                .containsEntry("SPRING_DATASOURCE_PASSWORD_FILE", "/data/postgres.password")
+                .doesNotContainKeys("CREDENTIAL_ENCRYPTION_KEY", "RUNNER_INTERNAL_TOKEN");
         PARENT.forEach((name, value) -> {
             if (!ChildEnvironment.ADDED.contains(name)) {
                 assertThat(env).containsEntry(name, value);
@@ -48,11 +52,15 @@ class ChildEnvironmentTest {
         Map<String, String> parent = new HashMap<>(PARENT);
         parent.put("CREDENTIAL_ENCRYPTION_KEY", "users-key");
         parent.put("RUNNER_INTERNAL_TOKEN", " ");
+        parent.put("SPRING_DATASOURCE_PASSWORD_FILE", "/run/secrets/db");
 
         Map<String, String> env = ChildEnvironment.build(parent, "postgres://x@h/db", 1, Path.of("/d"), GENERATED);
 
-        assertThat(env).containsEntry("CREDENTIAL_ENCRYPTION_KEY", "users-key");
-        assertThat(env).containsEntry("RUNNER_INTERNAL_TOKEN", "generated-token");
+        assertThat(env)
+                .containsEntry("CREDENTIAL_ENCRYPTION_KEY", "users-key")
+                .doesNotContainKey("CREDENTIAL_ENCRYPTION_KEY_FILE");
+        assertThat(env).containsEntry("RUNNER_INTERNAL_TOKEN_FILE", "/data/runner.token");
+        assertThat(env).containsEntry("SPRING_DATASOURCE_PASSWORD_FILE", "/run/secrets/db");
     }
 
     @Test
@@ -70,20 +78,24 @@ class ChildEnvironmentTest {
         Map<String, String> runner = ChildEnvironment.forService(Service.RUNNER, all);
 
         assertThat(api)
-                .containsKeys("AGENT_CENTER_API_TOKEN", "AGENT_CENTER_API_TOKEN_FILE", "CREDENTIAL_ENCRYPTION_KEY")
-                .containsKey("GITHUB_TOKEN")
-                .doesNotContainKeys("RUNNER_INTERNAL_TOKEN", "OPENAI_API_KEY", "ANTHROPIC_API_KEY");
+                .containsKeys("AGENT_CENTER_API_TOKEN", "AGENT_CENTER_API_TOKEN_FILE", "CREDENTIAL_ENCRYPTION_KEY_FILE")
+                .containsKeys("GITHUB_TOKEN", "SPRING_DATASOURCE_PASSWORD_FILE")
+                .doesNotContainKeys("RUNNER_INTERNAL_TOKEN_FILE", "OPENAI_API_KEY", "ANTHROPIC_API_KEY");
         assertThat(worker)
-                .containsKey("RUNNER_INTERNAL_TOKEN")
+                .containsKeys("RUNNER_INTERNAL_TOKEN_FILE", "SPRING_DATASOURCE_PASSWORD_FILE")
                 .doesNotContainKeys(
                         "AGENT_CENTER_API_TOKEN",
                         "AGENT_CENTER_API_TOKEN_FILE",
-                        "CREDENTIAL_ENCRYPTION_KEY",
+                        "CREDENTIAL_ENCRYPTION_KEY_FILE",
                         "GITHUB_TOKEN",
                         "OPENAI_API_KEY",
                         "ANTHROPIC_API_KEY");
         assertThat(runner)
-                .containsKeys("RUNNER_INTERNAL_TOKEN", "CREDENTIAL_ENCRYPTION_KEY", "GITHUB_TOKEN", "OPENAI_API_KEY")
+                .containsKeys(
+                        "RUNNER_INTERNAL_TOKEN_FILE",
+                        "CREDENTIAL_ENCRYPTION_KEY_FILE",
+                        "GITHUB_TOKEN",
+                        "OPENAI_API_KEY")
                 .doesNotContainKeys("AGENT_CENTER_API_TOKEN", "AGENT_CENTER_API_TOKEN_FILE");
         for (Map<String, String> env : List.of(api, worker, runner)) {
             assertThat(env).containsEntry("DATABASE_URL", "postgres://x@h/db").containsEntry("PATH", "/usr/bin:/bin");

@@ -17,6 +17,15 @@ public final class FakeService {
 
     private FakeService() {}
 
+    /** The secret as a value, or in the readable, non-empty file {@code NAME_FILE} names. */
+    private static boolean has(Map<String, String> env, String name) throws IOException {
+        if (!env.getOrDefault(name, "").isBlank()) {
+            return true;
+        }
+        String file = env.get(name + "_FILE");
+        return file != null && !java.nio.file.Files.readString(Path.of(file)).isBlank();
+    }
+
     public static void main(String[] args) throws IOException {
         Map<String, String> env = System.getenv();
         String jar =
@@ -25,9 +34,9 @@ public final class FakeService {
         String label = prefix.toLowerCase(java.util.Locale.ROOT);
         System.out.println("fake " + label + " starting, parent " + env.get("AGENT_CENTER_PARENT_PID")
                 + ", has key "
-                + !env.getOrDefault("CREDENTIAL_ENCRYPTION_KEY", "").isBlank()
+                + has(env, "CREDENTIAL_ENCRYPTION_KEY")
                 + ", has token "
-                + !env.getOrDefault("RUNNER_INTERNAL_TOKEN", "").isBlank()
+                + has(env, "RUNNER_INTERNAL_TOKEN")
                 + ", database " + env.get("DATABASE_URL"));
         if (label.equals(env.get("FAKE_FAIL"))) {
             System.err.println("boom: " + label + " cannot start");

@@ -101,6 +101,12 @@ class UpCommandTest {
             assertThat(child.process().info().commandLine().orElse("")).doesNotContain(token);
         }
         assertThat(output()).doesNotContain(token);
+        String key = Files.readString(data.resolve("credential.key")).strip();
+        for (ServiceProcess child : stack.children()) {
+            // what any process of the same user can read: only the paths of the secret files, never their contents
+            String environ = Files.readString(Path.of("/proc", Long.toString(child.pid()), "environ"));
+            assertThat(environ).doesNotContain(token, key).contains("_FILE=");
+        }
 
         stack.stop();
 

@@ -208,6 +208,11 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
         return ownerLock != null;
     }
 
+    /** The file that holds the superuser's password (mode 600). */
+    public Path passwordFile() {
+        return passwordFile(dataDirectory);
+    }
+
     /** The data directory's server log (Postgres's own stderr). */
     public Path serverLog() {
         return serverLog(dataDirectory);

@@ -25,6 +25,11 @@ public final class ServiceDatabase {
         String databaseUrl = env.get("DATABASE_URL");
         if (databaseUrl != null && !databaseUrl.isBlank()) {
             settings = DatabaseSettings.parse(databaseUrl);
+            String password = env.get("SPRING_DATASOURCE_PASSWORD");
+            if (settings.password() == null && password != null) {
+                // e.g. the launcher's: the URL without it, the password from SPRING_DATASOURCE_PASSWORD_FILE
+                settings = new DatabaseSettings(settings.jdbcUrl(), settings.username(), password);
+            }
         } else {
             Path dataDir = Path.of(env.getOrDefault("AGENT_CENTER_DATA_DIR", ".agent-center/data"))
                     .toAbsolutePath();
