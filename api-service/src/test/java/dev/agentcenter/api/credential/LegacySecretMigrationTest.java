@@ -174,6 +174,33 @@ class LegacySecretMigrationTest {
         }
     }
 
+    /**
+     * Without its salt a passphrase cannot become the key: the API still starts (everything else keeps working),
+     * storing a secret is a clear 422 and nothing is written.
+     */
+    @Test
+    void aMissingSettingsRowIsAClear422NotAFailedStart() throws Exception {
+        DatabaseSettings database = migratedDatabase();
+        JdbcClient db = jdbc(database);
+        db.sql("DELETE FROM encryption_settings").update();
+
+        try (ConfigurableApplicationContext api = start(database, PASSPHRASE)) {
+            HttpResponse<String> answer = send(
+                    api,
+                    "/api/credentials/anthropic",
+                    HttpRequest.BodyPublishers.ofString("{\"apiKey\": \"sk-ant-0123456789abcdef\"}"));
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(422);
+            assertThat(answer.body())
+                    .contains("encryption_key_unusable")
+                    .contains("encryption_settings")
+                    .doesNotContain("sk-ant-0123456789abcdef");
+            assertThat(db.sql("SELECT count(*) FROM credentials")
+                            .query(Long.class)
+                            .single())
+                    .isZero();
+        }
+    }
+
     // ---- helpers ----------------------------------------------------------------------------------------------
 
     private static DatabaseSettings migratedDatabase() {
@@ -288,10 +315,16 @@ class LegacySecretMigrationTest {
     }
 
     private static HttpResponse<String> post(ConfigurableApplicationContext api, String path) throws Exception {
+        return send(api, path, HttpRequest.BodyPublishers.noBody());
+    }
+
+    private static HttpResponse<String> send(
+            ConfigurableApplicationContext api, String path, HttpRequest.BodyPublisher body) throws Exception {
         String port = api.getEnvironment().getProperty("local.server.port");
         return HTTP.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .header("Content-Type", "application/json")
+                        .POST(body)
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
