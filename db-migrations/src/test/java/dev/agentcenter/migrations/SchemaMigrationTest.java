@@ -60,7 +60,8 @@ class SchemaMigrationTest {
                         "automation_fires",
                         "runners",
                         "credentials",
-                        "api_keys");
+                        "api_keys",
+                        "encryption_settings");
         assertThat(flyway(db).migrate().migrationsExecuted).isZero();
     }
 
@@ -122,5 +123,32 @@ class SchemaMigrationTest {
                 assertThat(rows.getString(1)).as("task status follows its run").isEqualTo("queued");
             }
         }
+    }
+
+    /** Each database gets its own random salt for the passphrase KDF, once, with the documented parameters. */
+    @Test
+    void everyDatabaseGetsOneEncryptionSettingsRowWithItsOwnSalt() throws Exception {
+        List<String> salts = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            DatabaseSettings db = TestDatabase.shared().freshDatabase();
+            flyway(db).migrate();
+            try (var connection = connect(db);
+                    var sql = connection.createStatement();
+                    var rows = sql.executeQuery("SELECT kdf, encode(salt, 'hex'), memory_kib, iterations, parallelism,"
+                            + " v1_retired_at FROM encryption_settings")) {
+                assertThat(rows.next()).isTrue();
+                assertThat(rows.getString(1)).isEqualTo("argon2id");
+                salts.add(rows.getString(2));
+                assertThat(rows.getInt(3)).isEqualTo(19456);
+                assertThat(rows.getInt(4)).isEqualTo(2);
+                assertThat(rows.getInt(5)).isEqualTo(1);
+                assertThat(rows.getObject(6)).isNull();
+                assertThat(rows.next()).isFalse();
+                assertThatThrownBy(() -> sql.execute("INSERT INTO encryption_settings (kdf, salt, memory_kib,"
+                                + " iterations, parallelism) VALUES ('argon2id', '\\x00', 19456, 2, 1)"))
+                        .isInstanceOf(SQLException.class);
+            }
+        }
+        assertThat(salts.get(0)).hasSize(64).isNotEqualTo(salts.get(1));
     }
 }

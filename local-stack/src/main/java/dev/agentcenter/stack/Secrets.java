@@ -23,7 +23,10 @@ final class Secrets {
 
     private Secrets() {}
 
-    /** 32 random bytes in base64: the form {@code SecretCipher} takes as an AES-256 key. */
+    /**
+     * 32 random bytes in base64: the form {@code SealedSecrets} takes as an AES-256 key as it is, with no passphrase
+     * derivation (so no Argon2id cost at start).
+     */
     static String newEncryptionKey() {
         return Base64.getEncoder().encodeToString(randomBytes(32));
     }

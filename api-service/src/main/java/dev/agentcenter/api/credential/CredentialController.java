@@ -4,6 +4,7 @@ import dev.agentcenter.api.web.ApiException;
 import dev.agentcenter.model.CredentialStatus;
 import dev.agentcenter.model.Page;
 import dev.agentcenter.model.StoreCredentialRequest;
+import dev.agentcenter.support.SecretBinding;
 import jakarta.validation.Valid;
 import java.net.URI;
 import java.util.Arrays;
@@ -89,7 +90,7 @@ class CredentialController {
             throw ApiException.invalidField("body", "needs apiKey or codexAuthJson");
         }
         // Sealing fails with 422 encryption_key_missing before anything is written.
-        byte[] sealed = secrets.seal(value, CredentialStore.purpose(target.id()));
+        byte[] sealed = secrets.seal(value, SecretBinding.credential(target.id(), kind.id()));
         CredentialStore.Stored stored = credentials.upsert(target, kind, sealed, hint);
         if (stored.created()) {
             return ResponseEntity.created(URI.create("/api/credentials/" + target.id()))

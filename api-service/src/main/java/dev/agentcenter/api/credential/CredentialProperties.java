@@ -5,9 +5,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 /**
  * How secrets (repository tokens, provider credentials) are kept at rest.
  *
- * @param encryptionKey {@code CREDENTIAL_ENCRYPTION_KEY}: 32 bytes in base64, or any passphrase (SHA-256 of it is
- *     used). Without it, the API refuses to store secrets rather than keeping them in plain text. Changing it makes
- *     the secrets stored before unreadable.
+ * @param encryptionKey {@code CREDENTIAL_ENCRYPTION_KEY}: 32 bytes in base64 (used as the AES-256 key), or any
+ *     passphrase (stretched with Argon2id and the database's salt, once per process). Without it, the API refuses to
+ *     store secrets rather than keeping them in plain text. Changing it makes the secrets stored before unreadable.
  */
 @ConfigurationProperties("agent-center.credentials")
 public record CredentialProperties(String encryptionKey) {

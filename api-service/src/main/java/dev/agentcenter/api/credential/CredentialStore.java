@@ -63,20 +63,15 @@ public class CredentialStore {
                 > 0;
     }
 
-    /** The provider's kind and sealed value, to be opened with {@link Secrets#open} and {@link #purpose}. */
+    /**
+     * The provider's kind and sealed value, to be opened with {@link Secrets#open} and
+     * {@link dev.agentcenter.support.SecretBinding#credential}.
+     */
     public Optional<Sealed> sealed(String provider) {
         return db.sql("SELECT kind, ciphertext FROM credentials WHERE provider = :provider")
                 .param("provider", provider)
                 .query((rs, row) -> new Sealed(provider, rs.getString("kind"), rs.getBytes("ciphertext")))
                 .optional();
-    }
-
-    /**
-     * The associated-data purpose a provider's credential is sealed with: a ciphertext copied to another provider's
-     * row (or to a repository token) does not open.
-     */
-    public static String purpose(String provider) {
-        return "credential:" + provider;
     }
 
     /** A stored credential, still encrypted. */

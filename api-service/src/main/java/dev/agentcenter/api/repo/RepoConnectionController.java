@@ -10,6 +10,7 @@ import dev.agentcenter.model.CreateRepoConnectionRequest;
 import dev.agentcenter.model.Page;
 import dev.agentcenter.model.RepoConnection;
 import dev.agentcenter.model.RepoConnectionTestResult;
+import dev.agentcenter.support.SecretBinding;
 import jakarta.validation.Valid;
 import java.net.URI;
 import java.util.Locale;
@@ -36,6 +37,8 @@ class RepoConnectionController {
      */
     private static final Set<String> SECRET_KEYS =
             Set.of("token", "accesstoken", "pat", "personalaccesstoken", "password", "secret", "apikey");
+
+    private static final String DEFAULT_PROVIDER = "github";
 
     private final RepoConnectionStore connections;
     private final WorkspaceStore workspaces;
@@ -82,9 +85,16 @@ class RepoConnectionController {
             throw ApiException.invalidField("token", "must not be blank; leave it out for a public repository");
         }
         references.check(request.workspaceId(), request.projectId(), null, null);
-        byte[] sealedToken =
-                request.token() == null ? null : secrets.seal(request.token().strip(), Secrets.REPO_TOKEN);
-        RepoConnection created = connections.create(request, sealedToken);
+        // The id is chosen here so that the token is sealed for its own row, in the one INSERT that stores both.
+        UUID id = UUID.randomUUID();
+        String provider = request.provider() == null ? DEFAULT_PROVIDER : request.provider();
+        byte[] sealedToken = request.token() == null
+                ? null
+                : secrets.seal(
+                        request.token().strip(),
+                        SecretBinding.repositoryToken(
+                                id, request.workspaceId(), provider, request.owner(), request.repo()));
+        RepoConnection created = connections.create(id, provider, request, sealedToken);
         return ResponseEntity.created(URI.create("/api/repo-connections/" + created.id()))
                 .body(created);
     }
@@ -111,7 +121,7 @@ class RepoConnectionController {
     RepoConnectionTestResult test(@PathVariable UUID id) {
         RepoConnectionStore.Target target =
                 connections.target(id).orElseThrow(() -> ApiException.notFound("repo_connection", id));
-        String token = target.sealedToken() == null ? null : secrets.open(target.sealedToken(), Secrets.REPO_TOKEN);
+        String token = target.sealedToken() == null ? null : secrets.open(target.sealedToken(), target.tokenBinding());
         return github.checkRepository(target.owner(), target.repo(), token);
     }
 

@@ -6,6 +6,7 @@ import dev.agentcenter.api.web.Rows;
 import dev.agentcenter.model.CreateRepoConnectionRequest;
 import dev.agentcenter.model.Page;
 import dev.agentcenter.model.RepoConnection;
+import dev.agentcenter.support.SecretBinding;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
@@ -63,20 +64,22 @@ public class RepoConnectionStore {
     }
 
     /**
-     * Inserts a connection; {@code sealedToken} is the token already encrypted, or {@code null}. A second connection
-     * of the same repository (case-insensitive) hits {@code repo_connections_repository_key}.
+     * Inserts a connection under {@code id} (chosen by the caller, who sealed the token for this row before);
+     * {@code sealedToken} is the token already encrypted, or {@code null}. A second connection of the same repository
+     * (case-insensitive) hits {@code repo_connections_repository_key}.
      */
-    RepoConnection create(CreateRepoConnectionRequest request, byte[] sealedToken) {
+    RepoConnection create(UUID id, String provider, CreateRepoConnectionRequest request, byte[] sealedToken) {
         return db.sql("""
                         INSERT INTO repo_connections
-                            (workspace_id, project_id, provider, owner, repo, default_branch, auth_type,
+                            (id, workspace_id, project_id, provider, owner, repo, default_branch, auth_type,
                              token_ciphertext, metadata)
-                        VALUES (:workspaceId, :projectId, COALESCE(:provider, 'github'), :owner, :repo,
+                        VALUES (:id, :workspaceId, :projectId, :provider, :owner, :repo,
                                 :defaultBranch, :authType, :token, CAST(:metadata AS jsonb))
                         RETURNING\s""" + COLUMNS)
+                .param("id", id)
                 .param("workspaceId", request.workspaceId())
                 .param("projectId", request.projectId())
-                .param("provider", request.provider())
+                .param("provider", provider)
                 .param("owner", request.owner())
                 .param("repo", request.repo())
                 .param("defaultBranch", request.defaultBranch())
@@ -87,12 +90,19 @@ public class RepoConnectionStore {
                 .single();
     }
 
-    /** What a GitHub check needs: the repository and the encrypted token, if any. */
+    /** What a GitHub check needs: the repository and the encrypted token, if any, with what it is bound to. */
     Optional<Target> target(UUID id) {
-        return db.sql("SELECT owner, repo, token_ciphertext FROM repo_connections WHERE id = :id")
+        return db.sql("""
+                        SELECT id, workspace_id, provider, owner, repo, token_ciphertext
+                          FROM repo_connections WHERE id = :id""")
                 .param("id", id)
-                .query((rs, row) ->
-                        new Target(rs.getString("owner"), rs.getString("repo"), rs.getBytes("token_ciphertext")))
+                .query((rs, row) -> new Target(
+                        Rows.uuid(rs, "id"),
+                        Rows.uuid(rs, "workspace_id"),
+                        rs.getString("provider"),
+                        rs.getString("owner"),
+                        rs.getString("repo"),
+                        rs.getBytes("token_ciphertext")))
                 .optional();
     }
 
@@ -105,7 +115,13 @@ public class RepoConnectionStore {
     }
 
     /** A connection's repository and sealed token. */
-    record Target(String owner, String repo, byte[] sealedToken) {}
+    record Target(UUID id, UUID workspaceId, String provider, String owner, String repo, byte[] sealedToken) {
+
+        /** What the token is sealed for: this row, its workspace and its repository. */
+        SecretBinding tokenBinding() {
+            return SecretBinding.repositoryToken(id, workspaceId, provider, owner, repo);
+        }
+    }
 
     private RepoConnection map(ResultSet rs, int row) throws SQLException {
         return new RepoConnection(

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.agentcenter.api.ApiTestBase;
 import dev.agentcenter.api.web.ApiException;
+import dev.agentcenter.support.SecretBinding;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -92,13 +93,20 @@ class CredentialApiTest extends ApiTestBase {
         assertThat(new String(stored, StandardCharsets.ISO_8859_1)).doesNotContain(key);
         assertThat(new String(stored, StandardCharsets.ISO_8859_1))
                 .doesNotContain(Base64.getEncoder().encodeToString(key.getBytes(StandardCharsets.UTF_8)));
-        assertThat(secrets.open(stored, "credential:anthropic")).isEqualTo(key);
-        // Bound to its purpose: the same ciphertext does not open as another provider's or as a repository token.
-        assertThatThrownBy(() -> secrets.open(stored, "credential:openai"))
-                .isInstanceOf(ApiException.class)
-                .extracting(e -> ((ApiException) e).code())
-                .isEqualTo("stored_secret_unreadable");
-        assertThatThrownBy(() -> secrets.open(stored, Secrets.REPO_TOKEN)).isInstanceOf(ApiException.class);
+        assertThat(stored[0]).as("the row-bound v2 format").isEqualTo((byte) 2);
+        assertThat(secrets.open(stored, SecretBinding.credential("anthropic", "api_key")))
+                .isEqualTo(key);
+        // Bound to its row: the same ciphertext does not open as another provider's, another kind's or as a
+        // repository token.
+        for (SecretBinding other : List.of(
+                SecretBinding.credential("openai", "api_key"),
+                SecretBinding.credential("anthropic", "codex_auth_json"),
+                SecretBinding.repositoryToken(UUID.randomUUID(), UUID.randomUUID(), "github", "a", "b"))) {
+            assertThatThrownBy(() -> secrets.open(stored, other))
+                    .isInstanceOf(ApiException.class)
+                    .extracting(e -> ((ApiException) e).code())
+                    .isEqualTo("stored_secret_unreadable");
+        }
     }
 
     @Test
@@ -258,7 +266,11 @@ class CredentialApiTest extends ApiTestBase {
     }
 
     private String open(String provider) {
-        return secrets.open(ciphertext(provider), "credential:" + provider);
+        String kind = db.sql("SELECT kind FROM credentials WHERE provider = :provider")
+                .param("provider", provider)
+                .query(String.class)
+                .single();
+        return secrets.open(ciphertext(provider), SecretBinding.credential(provider, kind));
     }
 
     private static String secret(String prefix) {

@@ -3,7 +3,9 @@ package dev.agentcenter.api.repo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentcenter.api.ApiTestBase;
-import dev.agentcenter.support.SecretCipher;
+import dev.agentcenter.api.credential.Secrets;
+import dev.agentcenter.support.SealedSecrets;
+import dev.agentcenter.support.SecretBinding;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +19,7 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
@@ -30,6 +33,9 @@ class RepoConnectionGitHubTest extends ApiTestBase {
     private static final String KEY = "test-passphrase-for-repo-tokens";
     private static final String SERVER_TOKEN = "ghp_serverFallbackToken";
     private static MockWebServer github;
+
+    @Autowired
+    Secrets secrets;
 
     @DynamicPropertySource
     static void fakeGitHub(DynamicPropertyRegistry registry) {
@@ -118,7 +124,8 @@ class RepoConnectionGitHubTest extends ApiTestBase {
 
         assertThat(authType).isEqualTo("pat");
         assertThat(new String(stored, StandardCharsets.ISO_8859_1)).doesNotContain(token);
-        assertThat(SecretCipher.fromConfiguredKey(KEY).decrypt(stored, "repo_token"))
+        assertThat(stored[0]).as("the row-bound v2 format").isEqualTo((byte) 2);
+        assertThat(secrets.open(stored, tokenBinding(id)))
                 .as("pasted whitespace is trimmed")
                 .isEqualTo(token);
     }
@@ -189,18 +196,83 @@ class RepoConnectionGitHubTest extends ApiTestBase {
         UUID id = connect("acme", "status-200-" + UUID.randomUUID().toString().substring(0, 8), "ghp_x")
                 .expect(201)
                 .id();
+        String anotherKey = java.util.Base64.getEncoder().encodeToString(new byte[32]);
         db.sql("UPDATE repo_connections SET token_ciphertext = :sealed WHERE id = :id")
-                .param("sealed", SecretCipher.fromConfiguredKey("another key").encrypt("ghp_x", "repo_token"))
+                .param("sealed", new SealedSecrets(anotherKey, null).seal("ghp_x", tokenBinding(id)))
                 .param("id", id)
                 .update();
 
         post("/api/repo-connections/" + id + "/test", null).expectProblem(422, "stored_secret_unreadable");
     }
 
+    /**
+     * Finding 6 of issue 12: a sealed token copied from another workspace's connection must not open in this one.
+     * Before the fix the AAD was the constant {@code repo_token}, so the copy opened and its token went to GitHub.
+     */
+    @Test
+    void aTokenCopiedFromAnotherWorkspacesConnectionDoesNotOpen() {
+        String victimToken = "ghp_victim" + UUID.randomUUID().toString().replace("-", "");
+        UUID victim = connect(
+                        "acme", "status-200-" + UUID.randomUUID().toString().substring(0, 8), victimToken)
+                .expect(201)
+                .id();
+        UUID attacker = connect(
+                        "evil", "status-200-" + UUID.randomUUID().toString().substring(0, 8), "ghp_own")
+                .expect(201)
+                .id();
+        db.sql("""
+                        UPDATE repo_connections
+                           SET token_ciphertext = (SELECT token_ciphertext FROM repo_connections WHERE id = :victim)
+                         WHERE id = :attacker""").param("victim", victim).param("attacker", attacker).update();
+
+        Answer answer = post("/api/repo-connections/" + attacker + "/test", null)
+                .expectProblem(422, "stored_secret_unreadable");
+
+        assertThat(answer.body().get("detail").asString()).contains("another row");
+        assertThat(answer.raw().body()).doesNotContain(victimToken);
+    }
+
+    /** The whole row moved to another workspace, or pointed at another repository: its token no longer opens. */
+    @Test
+    void aConnectionMovedToAnotherWorkspaceOrRepositoryNoLongerOpensItsToken() {
+        UUID moved = connect(
+                        "acme", "status-200-" + UUID.randomUUID().toString().substring(0, 8), "ghp_moved")
+                .expect(201)
+                .id();
+        UUID otherWorkspace = newWorkspace();
+        db.sql("UPDATE repo_connections SET workspace_id = :w WHERE id = :id")
+                .param("w", otherWorkspace)
+                .param("id", moved)
+                .update();
+        post("/api/repo-connections/" + moved + "/test", null).expectProblem(422, "stored_secret_unreadable");
+
+        UUID repointed = connect(
+                        "acme", "status-200-" + UUID.randomUUID().toString().substring(0, 8), "ghp_repoint")
+                .expect(201)
+                .id();
+        db.sql("UPDATE repo_connections SET owner = 'evil' WHERE id = :id")
+                .param("id", repointed)
+                .update();
+        post("/api/repo-connections/" + repointed + "/test", null).expectProblem(422, "stored_secret_unreadable");
+    }
+
     @Test
     void anUnknownConnectionIs404() {
         post("/api/repo-connections/" + UUID.randomUUID() + "/test", null)
                 .expectProblem(404, "repo_connection_not_found");
+    }
+
+    /** What the connection's token is sealed for, read from its row. */
+    private SecretBinding tokenBinding(UUID id) {
+        return db.sql("SELECT workspace_id, provider, owner, repo FROM repo_connections WHERE id = :id")
+                .param("id", id)
+                .query((rs, row) -> SecretBinding.repositoryToken(
+                        id,
+                        rs.getObject("workspace_id", UUID.class),
+                        rs.getString("provider"),
+                        rs.getString("owner"),
+                        rs.getString("repo")))
+                .single();
     }
 
     /** Connects a repository named {@code <prefix>-<random>} with a token and checks it. */

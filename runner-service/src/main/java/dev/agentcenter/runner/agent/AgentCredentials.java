@@ -1,7 +1,9 @@
 package dev.agentcenter.runner.agent;
 
-import dev.agentcenter.runner.run.ExecutionProperties;
-import dev.agentcenter.support.SecretCipher;
+import dev.agentcenter.support.SealedSecrets;
+import dev.agentcenter.support.SecretBinding;
+import dev.agentcenter.support.SecretKeyException;
+import dev.agentcenter.support.UnreadableSecretException;
 import java.sql.Types;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -13,11 +15,11 @@ import org.springframework.stereotype.Component;
  * The provider credential an agent runs with: the one stored through {@code POST /api/credentials/{provider}},
  * decrypted here with the runner's {@code CREDENTIAL_ENCRYPTION_KEY}, else the runner's own environment key.
  *
- * <p>The API seals credentials into the {@code credentials} table with AES-GCM (purpose
- * {@code credential:<provider>}) and never hands them out; the runner reads the sealed row over its authenticated
- * database connection and opens it with the key it shares with the API. So a secret never crosses the network in
- * clear, and there is no HTTP route that returns one (the original's unauthenticated {@code /internal/credentials/*}
- * did).
+ * <p>The API seals credentials into the {@code credentials} table with AES-GCM, bound to their row (provider and
+ * kind, {@link SecretBinding#credential}), and never hands them out; the runner reads the sealed row over its
+ * authenticated database connection and opens it with the key it shares with the API. So a secret never crosses the
+ * network in clear, and there is no HTTP route that returns one (the original's unauthenticated
+ * {@code /internal/credentials/*} did).
  */
 @Component
 class AgentCredentials {
@@ -56,12 +58,12 @@ class AgentCredentials {
     }
 
     private final JdbcClient db;
-    private final ExecutionProperties execution;
+    private final SealedSecrets secrets;
     private final AgentProperties agents;
 
-    AgentCredentials(JdbcClient db, ExecutionProperties execution, AgentProperties agents) {
+    AgentCredentials(JdbcClient db, SealedSecrets secrets, AgentProperties agents) {
         this.db = db;
-        this.execution = execution;
+        this.secrets = secrets;
         this.agents = agents;
     }
 
@@ -78,7 +80,7 @@ class AgentCredentials {
                 .query((rs, row) -> new Sealed(rs.getString("kind"), rs.getBytes("ciphertext")))
                 .optional();
         if (stored.isPresent()) {
-            String plain = open(provider, stored.get().ciphertext());
+            String plain = open(provider, stored.get().kind(), stored.get().ciphertext());
             return stored.get().kind().equals("codex_auth_json")
                     ? new CodexAuthJson(plain, stored.get().ciphertext())
                     : new ApiKey(plain, "stored");
@@ -112,7 +114,7 @@ class AgentCredentials {
      * make every later run of every task work in an account of its choosing.
      */
     WriteBack storeRefreshedCodexAuth(CodexAuthJson used, String refreshed) {
-        if (execution.credentialEncryptionKey() == null || refreshed.equals(used.json())) {
+        if (!secrets.available() || refreshed.equals(used.json())) {
             return new WriteBack.Skipped();
         }
         Optional<String> mismatch = CodexAuthIdentity.mismatch(used.json(), refreshed);
@@ -120,8 +122,7 @@ class AgentCredentials {
             log.warn("Refused to store the Codex auth.json a run left: {}", mismatch.get());
             return new WriteBack.Refused(mismatch.get());
         }
-        byte[] sealed = SecretCipher.fromConfiguredKey(execution.credentialEncryptionKey())
-                .encrypt(refreshed, purpose("openai"));
+        byte[] sealed = secrets.seal(refreshed, SecretBinding.credential("openai", "codex_auth_json"));
         int updated = db.sql("""
                         UPDATE credentials SET ciphertext = :sealed, updated_at = now()
                          WHERE provider = 'openai' AND kind = 'codex_auth_json' AND ciphertext = :previous""")
@@ -135,28 +136,23 @@ class AgentCredentials {
         return new WriteBack.Skipped();
     }
 
-    private String open(String provider, byte[] ciphertext) {
-        if (execution.credentialEncryptionKey() == null) {
+    private String open(String provider, String kind, byte[] ciphertext) {
+        if (!secrets.available()) {
             throw new AgentException(
                     "credentials_unavailable",
                     "The " + provider + " credential is stored encrypted but this runner has no"
                             + " CREDENTIAL_ENCRYPTION_KEY: give the runner the same key as the API.");
         }
         try {
-            return SecretCipher.fromConfiguredKey(execution.credentialEncryptionKey())
-                    .decrypt(ciphertext, purpose(provider));
-        } catch (IllegalArgumentException e) {
+            return secrets.open(ciphertext, SecretBinding.credential(provider, kind));
+        } catch (UnreadableSecretException | SecretKeyException e) {
+            // Another key, a value copied from another provider's row or with its kind changed, altered bytes.
             throw new AgentException(
                     "credentials_unavailable",
-                    "The stored " + provider + " credential cannot be decrypted with this runner's"
-                            + " CREDENTIAL_ENCRYPTION_KEY: give the runner the same key as the API, or store the"
+                    "The stored " + provider + " credential cannot be used: " + e.getMessage()
+                            + " The runner needs the same CREDENTIAL_ENCRYPTION_KEY as the API; or store the"
                             + " credential again (POST /api/credentials/" + provider + ").");
         }
-    }
-
-    /** The associated-data purpose the API seals a provider's credential with ({@code CredentialStore.purpose}). */
-    static String purpose(String provider) {
-        return "credential:" + provider;
     }
 
     private static String missingMessage(String provider) {

@@ -2,6 +2,7 @@ package dev.agentcenter.runner.run;
 
 import dev.agentcenter.model.ExecutionConfig;
 import dev.agentcenter.model.PermissionMode;
+import dev.agentcenter.support.SecretBinding;
 import java.util.List;
 import java.util.UUID;
 
@@ -33,13 +34,26 @@ record RunContext(
     /**
      * A repository connection; its token stays encrypted until the run needs it.
      *
+     * @param connectionId the connection's id, which (with its workspace and repository) the token is sealed for
      * @param defaultBranch the connection's default branch, else the project's, else {@code null}
      * @param tokenCiphertext the connection's encrypted token, or {@code null}
      */
-    record Repository(String owner, String repo, String defaultBranch, byte[] tokenCiphertext) {
+    record Repository(
+            UUID connectionId,
+            UUID workspaceId,
+            String provider,
+            String owner,
+            String repo,
+            String defaultBranch,
+            byte[] tokenCiphertext) {
 
         String fullName() {
             return owner + "/" + repo;
+        }
+
+        /** What the token is sealed for ({@link SecretBinding#repositoryToken}). */
+        SecretBinding tokenBinding() {
+            return SecretBinding.repositoryToken(connectionId, workspaceId, provider, owner, repo);
         }
     }
 }

@@ -28,7 +28,8 @@ class RunContextLoader {
                         SELECT r.id, r.task_id, r.attempt, r.lease_token, r.source, r.prompt,
                                t.prompt AS task_prompt, r.permission_mode, r.policy,
                                r.config, r.base_branch, r.branch_name, p.root_directory,
-                               p.default_branch AS project_default_branch, c.owner, c.repo,
+                               p.default_branch AS project_default_branch, c.id AS connection_id,
+                               c.workspace_id AS connection_workspace_id, c.provider, c.owner, c.repo,
                                c.default_branch AS repo_default_branch, c.token_ciphertext
                           FROM runs r
                           JOIN tasks t ON t.id = r.task_id
@@ -46,6 +47,9 @@ class RunContextLoader {
                                 ? rs.getString("repo_default_branch")
                                 : rs.getString("project_default_branch");
                         repository = new RunContext.Repository(
+                                rs.getObject("connection_id", UUID.class),
+                                rs.getObject("connection_workspace_id", UUID.class),
+                                rs.getString("provider"),
                                 rs.getString("owner"),
                                 rs.getString("repo"),
                                 defaultBranch,

@@ -3,7 +3,7 @@ package dev.agentcenter.runner.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.agentcenter.support.SecretCipher;
+import dev.agentcenter.support.SecretBinding;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
@@ -403,12 +403,11 @@ class AgentRunTest extends RunnerFixture {
         execute(refreshing);
         awaitStatus(refreshing, "completed");
         assertThat(call("codex", refreshToken).get("auth.json").getFirst()).contains(access);
-        String nowStored = SecretCipher.fromConfiguredKey(KEY)
-                .decrypt(
-                        db.sql("SELECT ciphertext FROM credentials WHERE provider = 'openai'")
-                                .query(byte[].class)
-                                .single(),
-                        "credential:openai");
+        String nowStored = secrets.open(
+                db.sql("SELECT ciphertext FROM credentials WHERE provider = 'openai'")
+                        .query(byte[].class)
+                        .single(),
+                SecretBinding.credential("openai", "codex_auth_json"));
         assertThat(nowStored).contains("refreshed-access-token-0123456789").contains(refresh);
         assertThat(codexHome.resolve("auth.json")).doesNotExist();
     }
@@ -427,12 +426,11 @@ class AgentRunTest extends RunnerFixture {
         execute(run);
         awaitStatus(run, "completed");
 
-        String nowStored = SecretCipher.fromConfiguredKey(KEY)
-                .decrypt(
-                        db.sql("SELECT ciphertext FROM credentials WHERE provider = 'openai'")
-                                .query(byte[].class)
-                                .single(),
-                        "credential:openai");
+        String nowStored = secrets.open(
+                db.sql("SELECT ciphertext FROM credentials WHERE provider = 'openai'")
+                        .query(byte[].class)
+                        .single(),
+                SecretBinding.credential("openai", "codex_auth_json"));
         assertThat(nowStored).as("the stored credential is kept").isEqualTo(authJson);
         JsonNode refused = all(events(run), "agent.error").stream()
                 .filter(event -> event.get("payload").get("code").asString().equals("agent_credential_refused"))
@@ -485,6 +483,35 @@ class AgentRunTest extends RunnerFixture {
                         .asBoolean())
                 .isTrue();
         assertThat(types(events)).doesNotContain("run.command.started", "agent.error");
+    }
+
+    /**
+     * Finding 6 of issue 12: a credential is bound to its provider and kind. Another provider's value copied in, or
+     * the kind flipped (an API key then written out as Codex's {@code auth.json}), fails the run with
+     * {@code credentials_unavailable}. Before the fix the flipped kind opened.
+     */
+    @Test
+    void aCredentialMovedToAnotherProviderOrKindIsRefused() {
+        storeCredential("openai", "api_key", "sk-" + "flippedkindkey0123456789ABCDEFG");
+        db.sql("UPDATE credentials SET kind = 'codex_auth_json' WHERE provider = 'openai'")
+                .update();
+        Handle flipped = queueAgent(
+                newTask(null), "api", "Hi scenario=basic " + unique(), agent("codex", null), List.of(), "safe");
+        execute(flipped);
+        awaitStatus(flipped, "failed");
+        assertThat(column(flipped, "error_code")).isEqualTo("credentials_unavailable");
+        assertThat(column(flipped, "error_message")).contains("another row");
+
+        storeCredential("anthropic", "api_key", "sk-ant-" + "copiedkey0123456789ABCDEFGHIJ");
+        db.sql("""
+                        UPDATE credentials SET kind = 'api_key',
+                               ciphertext = (SELECT ciphertext FROM credentials WHERE provider = 'anthropic')
+                         WHERE provider = 'openai'""").update();
+        Handle copied = queueAgent(
+                newTask(null), "api", "Hi scenario=basic " + unique(), agent("codex", null), List.of(), "safe");
+        execute(copied);
+        awaitStatus(copied, "failed");
+        assertThat(column(copied, "error_code")).isEqualTo("credentials_unavailable");
     }
 
     @Test
@@ -642,10 +669,7 @@ class AgentRunTest extends RunnerFixture {
                         ON CONFLICT (provider) DO UPDATE SET kind = EXCLUDED.kind, ciphertext = EXCLUDED.ciphertext""")
                 .param("provider", provider)
                 .param("kind", kind)
-                .param(
-                        "sealed",
-                        SecretCipher.fromConfiguredKey(KEY).encrypt(value, "credential:" + provider),
-                        Types.BINARY)
+                .param("sealed", secrets.seal(value, SecretBinding.credential(provider, kind)), Types.BINARY)
                 .update();
     }
 

@@ -3,8 +3,10 @@ package dev.agentcenter.runner.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.agentcenter.testing.LegacySealing;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Types;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -232,6 +234,60 @@ class RunExecutionTest extends RunnerFixture {
         awaitStatus(followUp, "completed");
         assertThat(logLines(followUp)).containsExactly("fresh");
         assertThat(column(followUp, "workspace_path")).isEqualTo(column(first, "workspace_path"));
+    }
+
+    /**
+     * Finding 6 of issue 12: a sealed token copied from another workspace's connection is refused, the run fails with
+     * {@code credentials_unavailable} before any clone. Before the fix the copy opened (constant AAD).
+     */
+    @Test
+    void aTokenCopiedFromAnotherConnectionIsRefused() throws Exception {
+        UUID victim =
+                repository("acme", "victim-" + UUID.randomUUID().toString().substring(0, 8), "ghp_" + "V1ct1m");
+        UUID attacker =
+                repository("evil", "loot-" + UUID.randomUUID().toString().substring(0, 8), "ghp_" + "0wnT0k3n");
+        db.sql("""
+                        UPDATE repo_connections
+                           SET token_ciphertext = (SELECT token_ciphertext FROM repo_connections WHERE id = :victim)
+                         WHERE id = :attacker""").param("victim", victim).param("attacker", attacker).update();
+        Handle run = queue(newTask(attacker), List.of(command("echo cloned")));
+
+        execute(run);
+        awaitStatus(run, "failed");
+
+        assertThat(column(run, "error_code")).isEqualTo("credentials_unavailable");
+        assertThat(column(run, "error_message")).contains("another row");
+        assertThat(logLines(run)).doesNotContain("cloned");
+    }
+
+    /**
+     * A token stored by the previous version (v1) still works while the API has not re-sealed it (runners may start
+     * first), and is refused once the API has retired v1, so an old copy cannot be replayed.
+     */
+    @Test
+    void aV1TokenOpensUntilTheApiRetiresV1() throws Exception {
+        UUID connection =
+                repository("acme", "legacy-" + UUID.randomUUID().toString().substring(0, 8), null);
+        db.sql("UPDATE repo_connections SET auth_type = 'pat', token_ciphertext = :sealed WHERE id = :id")
+                .param("sealed", LegacySealing.seal(KEY, "repo_token", "ghp_" + "L3g4cyT0k3n"), Types.BINARY)
+                .param("id", connection)
+                .update();
+        UUID task = newTask(connection);
+
+        Handle before = queue(task, List.of(command("echo cloned")));
+        execute(before);
+        awaitStatus(before, "completed");
+
+        db.sql("UPDATE encryption_settings SET v1_retired_at = now()").update();
+        try {
+            Handle after = queue(task, List.of(command("echo cloned")));
+            execute(after);
+            awaitStatus(after, "failed");
+            assertThat(column(after, "error_code")).isEqualTo("credentials_unavailable");
+            assertThat(column(after, "error_message")).contains("retired v1 format");
+        } finally {
+            db.sql("UPDATE encryption_settings SET v1_retired_at = NULL").update();
+        }
     }
 
     @Test

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.agentcenter.runner.RunnerTestBase;
-import dev.agentcenter.support.SecretCipher;
+import dev.agentcenter.support.SealedSecrets;
+import dev.agentcenter.support.SecretBinding;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -42,6 +43,10 @@ abstract class RunnerFixture extends RunnerTestBase {
     @Autowired
     protected JdbcClient db;
 
+    /** The runner's own sealer, so that tests seal what the API would store (same key, same stored salt). */
+    @Autowired
+    protected SealedSecrets secrets;
+
     @DynamicPropertySource
     static void runnerSettings(DynamicPropertyRegistry registry) {
         registry.add("agent-center.runner.internal-token", () -> TOKEN);
@@ -77,17 +82,17 @@ abstract class RunnerFixture extends RunnerTestBase {
         return new Command(command, timeoutSeconds, cwd, null);
     }
 
+    /** A task in a new workspace, or in the connection's own (its token is sealed for that workspace). */
     UUID newTask(UUID repoConnection) {
-        UUID workspace = db.sql("INSERT INTO workspaces (slug, name) VALUES (:slug, 'w') RETURNING id")
-                .param("slug", "w-" + UUID.randomUUID().toString().substring(0, 8))
-                .query(UUID.class)
-                .single();
-        if (repoConnection != null) {
-            db.sql("UPDATE repo_connections SET workspace_id = :w WHERE id = :id")
-                    .param("w", workspace)
-                    .param("id", repoConnection)
-                    .update();
-        }
+        UUID workspace = repoConnection != null
+                ? db.sql("SELECT workspace_id FROM repo_connections WHERE id = :id")
+                        .param("id", repoConnection)
+                        .query(UUID.class)
+                        .single()
+                : db.sql("INSERT INTO workspaces (slug, name) VALUES (:slug, 'w') RETURNING id")
+                        .param("slug", "w-" + UUID.randomUUID().toString().substring(0, 8))
+                        .query(UUID.class)
+                        .single();
         return db.sql("INSERT INTO tasks (workspace_id, repo_connection_id, title) VALUES (:w, :c, 't') RETURNING id")
                 .param("w", workspace)
                 .param("c", repoConnection)
@@ -172,16 +177,19 @@ abstract class RunnerFixture extends RunnerTestBase {
         git(seed, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-m", "init");
         git(seed, "remote", "add", "origin", bare.toString());
         git(seed, "push", "origin", "main");
-        byte[] sealed =
-                token == null ? null : SecretCipher.fromConfiguredKey(KEY).encrypt(token, "repo_token");
         UUID workspace = db.sql("INSERT INTO workspaces (slug, name) VALUES (:slug, 'r') RETURNING id")
                 .param("slug", "r-" + UUID.randomUUID().toString().substring(0, 8))
                 .query(UUID.class)
                 .single();
+        UUID id = UUID.randomUUID();
+        byte[] sealed = token == null
+                ? null
+                : secrets.seal(token, SecretBinding.repositoryToken(id, workspace, "github", owner, repo));
         return db.sql("""
-                        INSERT INTO repo_connections (workspace_id, owner, repo, default_branch, auth_type,
+                        INSERT INTO repo_connections (id, workspace_id, owner, repo, default_branch, auth_type,
                                                       token_ciphertext)
-                        VALUES (:w, :owner, :repo, 'main', :auth, :token) RETURNING id""")
+                        VALUES (:id, :w, :owner, :repo, 'main', :auth, :token) RETURNING id""")
+                .param("id", id)
                 .param("w", workspace)
                 .param("owner", owner)
                 .param("repo", repo)
