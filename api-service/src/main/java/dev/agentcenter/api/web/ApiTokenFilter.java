@@ -18,6 +18,10 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Optional bearer auth: when {@code AGENT_CENTER_API_TOKEN} is set, {@code /api/**} and {@code /ws} need it.
  * Browsers cannot set headers on a WebSocket or EventSource, so those two may pass it as {@code ?token=}.
  * {@code /health}, the web UI and the API docs stay open.
+ *
+ * <p>Which routes are protected is decided on the decoded path the router uses ({@link CanonicalPath}), never on
+ * the raw URI: {@code /%61pi/credentials} is {@code /api/credentials}. {@link FrontDoorFilter} has already refused
+ * every path that could be read two ways; a path that still cannot be read is treated as protected.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
@@ -36,8 +40,12 @@ class ApiTokenFilter extends OncePerRequestFilter {
         if (!properties.authRequired()) {
             return true;
         }
-        String path = request.getRequestURI();
-        return !(path.equals("/api") || path.startsWith("/api/") || path.equals("/ws"));
+        String path = CanonicalPath.of(request);
+        return path != null && !isProtected(path);
+    }
+
+    private static boolean isProtected(String path) {
+        return path.equals("/api") || path.startsWith("/api/") || path.equals("/ws") || path.startsWith("/ws/");
     }
 
     @Override
@@ -68,8 +76,8 @@ class ApiTokenFilter extends OncePerRequestFilter {
         if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return header.substring(7).strip();
         }
-        boolean streaming =
-                request.getRequestURI().equals("/ws") || request.getRequestURI().endsWith("/events/stream");
+        String path = CanonicalPath.of(request);
+        boolean streaming = path != null && (path.equals("/ws") || path.endsWith("/events/stream"));
         return streaming ? request.getParameter("token") : null;
     }
 }

@@ -4,7 +4,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.List;
+import java.util.Optional;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -31,13 +33,23 @@ public class Problems {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
         problem.setType(URI.create("https://agent-center.dev/problems/" + code.replace('_', '-')));
         problem.setTitle(status.getReasonPhrase());
-        problem.setInstance(URI.create(request.getRequestURI()));
+        instance(request).ifPresent(problem::setInstance);
         problem.setProperty("code", code);
         problem.setProperty("requestId", RequestIds.of(request));
         if (!errors.isEmpty()) {
             problem.setProperty("errors", errors);
         }
         return problem;
+    }
+
+    /** The request's path as the problem's instance; a hostile path may be no URI at all, and then has none. */
+    private static Optional<URI> instance(HttpServletRequest request) {
+        String path = request.getRequestURI();
+        try {
+            return path == null ? Optional.empty() : Optional.of(new URI(path));
+        } catch (URISyntaxException e) {
+            return Optional.empty();
+        }
     }
 
     /** Writes a problem directly, for filters that answer before any controller runs. */

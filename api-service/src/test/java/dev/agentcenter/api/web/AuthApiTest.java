@@ -23,6 +23,9 @@ class AuthApiTest {
             send("POST", "/api/workspaces", Map.of("slug", unique("auth"), "name", "A"), "s3cret-token")
                     .expect(201);
             get("/ws").expectProblem(401, "unauthorized");
+            // the realtime counters, the API's only metrics route (there is no actuator), follow the same rule
+            get("/api/realtime/stats").expectProblem(401, "unauthorized");
+            send("GET", "/api/realtime/stats", null, "s3cret-token").expect(200);
             get("/health").expect(200);
         }
     }
