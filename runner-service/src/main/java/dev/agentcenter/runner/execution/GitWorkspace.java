@@ -35,6 +35,9 @@ import java.util.stream.Stream;
 public final class GitWorkspace {
 
     static final String BASELINE_MESSAGE = "Agent Center baseline";
+    /** git's well-known id of the empty tree (SHA-1 repositories). */
+    static final String EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+
     static final String IDENTITY_NAME = "Agent Center";
     static final String IDENTITY_EMAIL = "agent-center@localhost";
 
@@ -129,7 +132,23 @@ public final class GitWorkspace {
                         BASELINE_MESSAGE));
     }
 
-    private boolean isEmptyDirectory() {
+    /**
+     * The base to diff a workspace against that was empty when its run started and got no baseline then: a new
+     * repository's empty baseline commit (what {@link #initBaseline} lays in an empty directory), or, if the run's
+     * commands made a repository of their own, git's empty tree, so that their repository gets no commit of ours.
+     */
+    public String laterBaselineOfNothing() {
+        if (Files.exists(directory.resolve(".git"))) {
+            return EMPTY_TREE;
+        }
+        git.capture("init", List.of("init", "-b", "main"));
+        commitBaseline();
+        String head = readLooseRef("refs/heads/main");
+        return head != null ? head : head();
+    }
+
+    /** True when the workspace directory exists and holds nothing at all. */
+    public boolean isEmptyDirectory() {
         if (!Files.isDirectory(directory)) {
             return false;
         }
@@ -495,8 +514,9 @@ public final class GitWorkspace {
             throw new IllegalArgumentException("Not a commit: " + baseCommit);
         }
         requireSafeConfig("git diff");
+        String kind = baseCommit.equals(EMPTY_TREE) ? "^{tree}" : "^{commit}";
         GitRunner.Captured verified = git.capture(
-                "diff", List.of("rev-parse", "--verify", "--quiet", baseCommit + "^{commit}"), Map.of(), 1024, true);
+                "diff", List.of("rev-parse", "--verify", "--quiet", baseCommit + kind), Map.of(), 1024, true);
         if (verified.exitCode() != 0) {
             throw new GitException(
                     "git diff failed: the base commit " + baseCommit + " is not in the workspace's repository",
@@ -522,7 +542,7 @@ public final class GitWorkspace {
             if (git.capture("diff", with(diff, "--quiet", base, "--"), env, 0, true)
                             .exitCode()
                     == 0) {
-                return new DiffResult(List.of(), DiffParsing.stats(List.of()), "", false);
+                return DiffResult.EMPTY;
             }
             byte[] nameStatus = git.capture(
                             "diff", with(diff, "-z", "--name-status", base, "--"), env, Long.MAX_VALUE, false)
@@ -558,7 +578,10 @@ public final class GitWorkspace {
      * @param patch a unified diff ({@code a/} and {@code b/} prefixes; binary files as "Binary files … differ")
      * @param truncated the patch was cut at the size limit
      */
-    public record DiffResult(List<RunDiff.FileChange> files, RunDiff.Stats stats, String patch, boolean truncated) {}
+    public record DiffResult(List<RunDiff.FileChange> files, RunDiff.Stats stats, String patch, boolean truncated) {
+        /** Nothing changed. */
+        public static final DiffResult EMPTY = new DiffResult(List.of(), DiffParsing.stats(List.of()), "", false);
+    }
 
     private String headOrNull() {
         GitRunner.Captured result = git.capture(

@@ -243,6 +243,13 @@ final class RunExecution {
             journal.log(unsafeConfigEvent(removed, "removed"));
         }
         if (repository == null) {
+            if (context.config().agent() == null
+                    && !RunDeliveryJournal.request(context, token, redactor).asked()
+                    && git.isEmptyDirectory()) {
+                // Plain commands in a new, empty workspace: the baseline is "nothing", known without git. It is laid
+                // only at the end, and only if the commands left something to diff (see diff()).
+                return null;
+            }
             return git.initBaseline();
         }
         if (!git.isRepository()) {
@@ -506,6 +513,12 @@ final class RunExecution {
 
     private GitWorkspace.DiffResult diff(GitWorkspace git, String base) {
         try {
+            if (base == null) {
+                if (git.isEmptyDirectory()) {
+                    return GitWorkspace.DiffResult.EMPTY; // a baseline of nothing, and still nothing: no git at all
+                }
+                base = git.laterBaselineOfNothing();
+            }
             return git.diffSince(base, properties.maxPatchBytes());
         } catch (RuntimeException e) {
             journal.log(draft(

@@ -22,6 +22,53 @@ import tools.jackson.databind.JsonNode;
 class RunExecutionTest extends RunnerFixture {
 
     @Test
+    void aPlainRunThatLeavesItsEmptyWorkspaceEmptyNeedsNoGitAndAFollowUpStillDiffsAgainstTheStart() throws Exception {
+        UUID task = newTask(null);
+        Handle quiet = queue(task, List.of(command("echo hi")));
+        execute(quiet);
+        awaitStatus(quiet, "completed");
+        Path workspace = Path.of(column(quiet, "workspace_path"));
+        assertThat(workspace).isEmptyDirectory(); // no baseline was laid: no git process ran
+        assertThat(storedDiffFiles(quiet)).isEqualTo("[]");
+
+        Handle writes = queue(task, List.of(command("echo one > one.txt")));
+        execute(writes);
+        awaitStatus(writes, "completed");
+        assertThat(storedDiffFiles(writes)).contains("one.txt").contains("added");
+
+        // As before: a follow-up's diff is against the task's first baseline, so it includes earlier runs' files.
+        Handle followUp = queue(task, List.of(command("echo two > two.txt")));
+        execute(followUp);
+        awaitStatus(followUp, "completed");
+        assertThat(storedDiffFiles(followUp)).contains("one.txt").contains("two.txt");
+    }
+
+    @Test
+    void commandsThatMakeTheirOwnRepositoryGetNoCommitOfOurs() throws Exception {
+        Handle run = queue(
+                newTask(null),
+                List.of(command("git init -q -b trunk && echo mine > mine.txt && git add mine.txt"
+                        + " && git -c user.name=u -c user.email=u@x commit -q -m mine")));
+        execute(run);
+        awaitStatus(run, "completed");
+
+        assertThat(storedDiffFiles(run)).contains("mine.txt").contains("added");
+        Path workspace = Path.of(column(run, "workspace_path"));
+        Process log = new ProcessBuilder("git", "log", "--format=%s")
+                .directory(workspace.toFile())
+                .redirectErrorStream(true)
+                .start();
+        assertThat(new String(log.getInputStream().readAllBytes()).strip()).isEqualTo("mine");
+    }
+
+    private String storedDiffFiles(Handle run) {
+        return db.sql("SELECT files::text FROM run_diffs WHERE run_id = :id")
+                .param("id", run.runId())
+                .query(String.class)
+                .single();
+    }
+
+    @Test
     void runsCommandsStreamsEveryLineInOrderAndStoresTheDiff() {
         Handle run = queue(
                 newTask(null),
