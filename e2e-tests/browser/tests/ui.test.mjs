@@ -180,7 +180,7 @@ test(
         await write.getByText('ok', { exact: true }).waitFor();
         const bash = toolCall(page, 'Bash', 'cat hello.txt');
         await bash.getByText('ok', { exact: true }).waitFor();
-        await log.getByText(/173 output tokens · \$0\.0214/).waitFor();
+        await log.getByText(/120 output tokens · \$0\.0032/).waitFor();
         await log.getByText('Claude Code finished', { exact: true }).waitFor();
         assert.equal(await log.getByText(/^agent\./).count(), 0, 'no agent event shown as a raw event type');
         assert.deepEqual(await agentMessages(page), ["I'll create hello.txt with a greeting.", 'Done: hello.txt now greets you.']);

@@ -203,8 +203,9 @@ class AgentDeliveryEndToEndTest {
                         .map(e -> e.get("payload").get("text").asString()))
                 .contains("I'll create hello.txt with a greeting.", "Done: hello.txt now greets you.");
         JsonNode usage = payload(events, "agent.usage");
-        assertThat(usage.get("outputTokens").asLong()).isEqualTo(173);
-        assertThat(usage.get("costUsd").asDouble()).isEqualTo(0.0214);
+        // claude-basic.jsonl, recorded from the real Claude Code (runner-service AgentRecordingsRefresh)
+        assertThat(usage.get("outputTokens").asLong()).isEqualTo(120);
+        assertThat(usage.get("costUsd").asDouble()).isEqualTo(0.003195);
         assertThat(commandOutput(events))
                 .as("the commands run on the agent's work; its credential never reaches them")
                 .containsExactly("hello from claude", "agent key in commands: unset");

@@ -55,10 +55,15 @@ public final class AgentRun implements AutoCloseable {
     private final AgentStream stream;
     private final AgentCredentials credentials;
     private final ObjectMapper json;
+    private final String baseUrl;
     private final Deque<String> stderrTail = new ArrayDeque<>();
     private SecretRedactor redactor = new SecretRedactor();
     private Consumer<Draft> emit;
     private boolean closed;
+    private Duration stopGrace = ShellCommand.TIMEOUT_GRACE;
+    private volatile ShellCommand.Running running;
+    /** Set when the runner stopped the CLI because its stream showed a failure it would only keep retrying. */
+    private volatile boolean stopping;
 
     AgentRun(
             String provider,
@@ -76,7 +81,8 @@ public final class AgentRun implements AutoCloseable {
             List<String> secrets,
             AgentStream stream,
             AgentCredentials credentials,
-            ObjectMapper json) {
+            ObjectMapper json,
+            String baseUrl) {
         this.provider = provider;
         this.label = label;
         this.argv = List.copyOf(argv);
@@ -93,6 +99,7 @@ public final class AgentRun implements AutoCloseable {
         this.stream = stream;
         this.credentials = credentials;
         this.json = json;
+        this.baseUrl = baseUrl;
     }
 
     /** The credential's secret values, for the run's redactor. */
@@ -138,6 +145,8 @@ public final class AgentRun implements AutoCloseable {
                 promptSource,
                 "credential",
                 credential.source(),
+                "baseUrl",
+                baseUrl,
                 "cwd",
                 cwd.toString());
         emit(AgentEvent.info(
@@ -148,7 +157,14 @@ public final class AgentRun implements AutoCloseable {
                 started));
         ShellCommand.ArgvSpec spec =
                 new ShellCommand.ArgvSpec(argv, cwd, environment, promptFile, timeout, Agents.MAX_LINE_BYTES);
-        return ShellCommand.start(spec, this::line, timeoutGrace);
+        stopGrace = timeoutGrace;
+        ShellCommand.Running process = ShellCommand.start(spec, this::line, timeoutGrace);
+        running = process;
+        if (stopping) {
+            // The stream asked for a stop before this method had the process to stop.
+            process.cancel(timeoutGrace);
+        }
+        return process;
     }
 
     /** The arguments after the CLI (no secret is ever among them: the prompt goes to stdin). */
@@ -158,8 +174,14 @@ public final class AgentRun implements AutoCloseable {
         return args;
     }
 
-    /** How the agent ended, for the run. */
-    public record Result(boolean ok, String code, String message) {}
+    /**
+     * How the agent ended, for the run.
+     *
+     * @param cancelled the run was cancelled (not a failure of the agent)
+     * @param exitCode the CLI's non-zero exit code when that is how it failed; {@code null} when it failed in its
+     *     stream, was stopped, or succeeded
+     */
+    public record Result(boolean ok, String code, String message, boolean cancelled, Integer exitCode) {}
 
     /**
      * Judges the outcome: the process's exit, a timeout, or a failure the agent reported in its own stream (an exit
@@ -168,27 +190,49 @@ public final class AgentRun implements AutoCloseable {
      */
     public Result finish(ShellCommand.Outcome outcome) {
         Result result;
-        if (outcome.cancelled()) {
-            result = new Result(false, "cancelled", label + " was cancelled");
+        boolean stopped = stopping && stream.failure() != null;
+        if (outcome.cancelled() && !stopped) {
+            result = new Result(false, "cancelled", label + " was cancelled", true, null);
         } else if (outcome.timedOut()) {
             result = new Result(
                     false,
                     "agent_timed_out",
                     label + " ran longer than " + timeout.toSeconds() + " s (RUNNER_AGENT_TIMEOUT_SECONDS) and was"
-                            + " stopped.");
+                            + " stopped.",
+                    false,
+                    null);
         } else if (stream.failure() != null) {
-            // What the agent said went wrong becomes the run's error message: redacted like its events.
-            result = new Result(false, "agent_failed", redactor.redact(label + " failed: " + stream.failure()));
+            // What the agent said went wrong (its final word, not a retry notice) becomes the run's error message,
+            // redacted like its events; a refused credential says where to store a valid one.
+            String code = stream.failureCode() != null ? stream.failureCode() : "agent_failed";
+            String message = label + " failed: " + stream.failure();
+            if (code.equals("agent_auth_failed")) {
+                message += authHint(message);
+            }
+            result = new Result(
+                    false,
+                    code,
+                    redactor.redact(message),
+                    false,
+                    stopped || outcome.exitCode() == 0 ? null : outcome.exitCode());
         } else if (outcome.exitCode() != 0) {
             String tail;
             synchronized (stderrTail) {
                 tail = stderrTail.isEmpty() ? "" : "\n\nLast output:\n" + String.join("\n", stderrTail);
             }
-            result = new Result(false, "agent_failed", label + " exited with code " + outcome.exitCode() + tail);
+            result = new Result(
+                    false,
+                    "agent_failed",
+                    label + " exited with code " + outcome.exitCode() + tail,
+                    false,
+                    outcome.exitCode());
         } else {
-            result = new Result(true, null, null);
+            result = new Result(true, null, null, false, null);
         }
-        if (!result.ok() && !outcome.cancelled() && stream.failure() == null) {
+        for (AgentEvent event : stream.afterExit()) {
+            emit(event);
+        }
+        if (!result.ok() && !result.cancelled() && stream.failure() == null) {
             emit(new AgentEvent(
                     "agent.error",
                     "error",
@@ -197,7 +241,7 @@ public final class AgentRun implements AutoCloseable {
         }
         emit(new AgentEvent(
                 "agent.finished",
-                result.ok() ? "info" : outcome.cancelled() ? "warn" : "error",
+                result.ok() ? "info" : result.cancelled() ? "warn" : "error",
                 result.ok() ? label + " finished" : result.message(),
                 AgentEvent.payload(
                         provider,
@@ -210,8 +254,28 @@ public final class AgentRun implements AutoCloseable {
                         "timedOut",
                         outcome.timedOut(),
                         "cancelled",
-                        outcome.cancelled())));
+                        result.cancelled(),
+                        "stopped",
+                        stopped ? Boolean.TRUE : null,
+                        "code",
+                        result.code(),
+                        "permissionDenials",
+                        stream.permissionDenials())));
         return result;
+    }
+
+    /** Where the refused credential came from and how to replace it. */
+    private String authHint(String message) {
+        boolean codex = provider.equals(CodexStream.PROVIDER);
+        String route = "POST /api/credentials/" + (codex ? "openai" : "anthropic");
+        String variable = codex ? "OPENAI_API_KEY" : "ANTHROPIC_API_KEY";
+        String separator = message.endsWith(".") ? " " : ". ";
+        return separator
+                + (credential.source().equals("runner_environment")
+                        ? "The runner's " + variable + " was refused: store a valid credential with " + route
+                                + " or fix " + variable + "."
+                        : "The stored " + (codex ? "OpenAI" : "Anthropic") + " credential was refused: store a valid"
+                                + " one with " + route + ".");
     }
 
     /**
@@ -274,6 +338,13 @@ public final class AgentRun implements AutoCloseable {
         }
         for (AgentEvent event : stream.accept(message)) {
             emit(event);
+        }
+        if (stream.stopRequested() && !stopping) {
+            stopping = true;
+            ShellCommand.Running current = running;
+            if (current != null) {
+                current.cancel(stopGrace);
+            }
         }
     }
 

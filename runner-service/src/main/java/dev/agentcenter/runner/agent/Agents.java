@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
 /**
@@ -27,7 +28,13 @@ import tools.jackson.databind.ObjectMapper;
  * <h2>Command lines</h2>
  *
  * <ul>
- *   <li>Codex: {@code codex exec --json --skip-git-repo-check [--model M] <sandbox> [resume <session>] -}. The
+ *   <li>Codex: {@code codex -c features.plugins=false -c features.remote_plugin=false -c analytics.enabled=false
+ *       [-c model_provider=agentcenter -c model_providers.agentcenter={…}] exec --json --skip-git-repo-check
+ *       [--model M] <sandbox> [resume <session>] -}. The {@code -c} options come before the subcommand: the first
+ *       three keep Codex from contacting plugin and analytics hosts at start; the provider is given when {@code
+ *       AGENT_OPENAI_BASE_URL} is set (Codex 0.169 ignores {@code OPENAI_BASE_URL}; its built-in provider with {@code
+ *       openai_base_url} would try WebSockets first): {@code base_url} that URL, {@code env_key="OPENAI_API_KEY"},
+ *       {@code wire_api="responses"}, {@code supports_websockets=false}. The
  *       sandbox follows the permission mode: {@code safe} and {@code custom} → {@code --sandbox workspace-write}
  *       (writes only inside the workspace, no network), {@code yolo} →
  *       {@code --dangerously-bypass-approvals-and-sandbox}. {@code codex exec} never asks for approval (its policy is
@@ -36,7 +43,13 @@ import tools.jackson.databind.ObjectMapper;
  *       --permission-mode <mode> [--resume=<session>]}, with {@code safe} and {@code custom} →
  *       {@code acceptEdits} (file edits are allowed; shell commands that would need approval are refused, since
  *       nobody can approve them) and {@code yolo} → {@code bypassPermissions}. The original mapped {@code safe} to
- *       {@code default} (every edit refused headless) and {@code custom} to {@code plan} (read-only).
+ *       {@code default} (every edit refused headless) and {@code custom} to {@code plan} (read-only). Its
+ *       environment always has {@code DISABLE_TELEMETRY}, {@code CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC}, {@code
+ *       DISABLE_AUTOUPDATER} and {@code DISABLE_ERROR_REPORTING} set to 1 (no traffic but the model API), {@code
+ *       ANTHROPIC_BASE_URL} when {@code AGENT_ANTHROPIC_BASE_URL} is set, and {@code IS_SANDBOX=1} for {@code yolo}
+ *       when the runner runs as root: Claude Code refuses {@code bypassPermissions} as root otherwise ("cannot be used
+ *       with root/sudo privileges"). That is a deliberate choice: the runner's host (or container) is what the
+ *       operator gave the agents, and {@code yolo} means the operator accepts that.
  * </ul>
  *
  * <p>The prompt goes to standard input (Codex's {@code -}, Claude's {@code -p} without a prompt argument), from a file
@@ -57,6 +70,15 @@ public class Agents {
     static final int MAX_LINE_BYTES = 4 * 1024 * 1024;
 
     private static final String PATH_VARIABLE = "PATH";
+    /** The id of the model provider Codex is given for {@code AGENT_OPENAI_BASE_URL}. */
+    static final String CODEX_PROVIDER_ID = "agentcenter";
+    /** Claude Code's environment for every run: no telemetry, update checks or error reports, only the model API. */
+    static final Map<String, String> CLAUDE_QUIET = Map.of(
+            "DISABLE_TELEMETRY", "1",
+            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1",
+            "DISABLE_AUTOUPDATER", "1",
+            "DISABLE_ERROR_REPORTING", "1");
+
     private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,199}");
 
     private final AgentProperties properties;
@@ -140,6 +162,20 @@ public class Agents {
             case AgentCredentials.CodexAuthJson auth -> secrets.addAll(AgentRun.secretsOf(json, auth.json()));
         }
         extra.put(codex ? "CODEX_HOME" : "CLAUDE_CONFIG_DIR", home.toString());
+        boolean yolo = request.permissionMode() == PermissionMode.YOLO;
+        // A gateway applies to API keys; a ChatGPT sign-in talks to ChatGPT.
+        String baseUrl = codex
+                ? (credential instanceof AgentCredentials.ApiKey ? properties.openaiBaseUrl() : null)
+                : properties.anthropicBaseUrl();
+        if (!codex) {
+            extra.putAll(CLAUDE_QUIET);
+            if (baseUrl != null) {
+                extra.put("ANTHROPIC_BASE_URL", baseUrl);
+            }
+            if (yolo && runningAsRoot()) {
+                extra.put("IS_SANDBOX", "1");
+            }
+        }
 
         List<String> argv = new ArrayList<>();
         argv.add(cli.toString());
@@ -147,11 +183,28 @@ public class Agents {
                 ? null
                 : agent.model().strip();
         if (codex) {
+            argv.addAll(List.of(
+                    "-c",
+                    "features.plugins=false",
+                    "-c",
+                    "features.remote_plugin=false",
+                    "-c",
+                    "analytics.enabled=false"));
+            if (baseUrl != null) {
+                argv.addAll(List.of(
+                        "-c",
+                        "model_provider=" + CODEX_PROVIDER_ID,
+                        "-c",
+                        "model_providers." + CODEX_PROVIDER_ID + "={name=\"Agent Center gateway\", base_url=\""
+                                + baseUrl
+                                + "\", env_key=\"OPENAI_API_KEY\", wire_api=\"responses\","
+                                + " supports_websockets=false}"));
+            }
             argv.addAll(List.of("exec", "--json", "--skip-git-repo-check"));
             if (model != null) {
                 argv.add("--model=" + model);
             }
-            if (request.permissionMode() == PermissionMode.YOLO) {
+            if (yolo) {
                 argv.add("--dangerously-bypass-approvals-and-sandbox");
             } else {
                 argv.addAll(List.of("--sandbox", "workspace-write"));
@@ -165,15 +218,24 @@ public class Agents {
             if (model != null) {
                 argv.add("--model=" + model);
             }
-            argv.addAll(List.of(
-                    "--permission-mode",
-                    request.permissionMode() == PermissionMode.YOLO ? "bypassPermissions" : "acceptEdits"));
+            argv.addAll(List.of("--permission-mode", yolo ? "bypassPermissions" : "acceptEdits"));
             if (resume != null) {
                 // The = form binds the value to the flag even if it started with a dash.
                 argv.add("--resume=" + resume);
             }
         }
-        AgentStream stream = codex ? new CodexStream(model, resume != null) : new ClaudeStream(resume != null);
+        String providerName = codex ? CodexStream.PROVIDER : ClaudeStream.PROVIDER;
+        AgentUsage.History history = usageHistory(request, providerName, resume);
+        AgentStream stream = codex
+                ? new CodexStream(
+                        model,
+                        resume != null,
+                        !yolo,
+                        "run" + request.attempt() + ":",
+                        history,
+                        new CodexRollout(home, resume),
+                        json)
+                : new ClaudeStream(resume != null, history);
         return new AgentRun(
                 codex ? CodexStream.PROVIDER : ClaudeStream.PROVIDER,
                 label,
@@ -190,7 +252,8 @@ public class Agents {
                 secrets,
                 stream,
                 credentials,
-                json);
+                json,
+                baseUrl);
     }
 
     /** {@code <workspace root>/.agent-state}: beside the task workspaces, never inside one (task ids are UUIDs). */
@@ -245,6 +308,44 @@ public class Agents {
                 .optional()
                 .filter(id -> SESSION_ID.matcher(id).matches())
                 .orElse(null);
+    }
+
+    /**
+     * What the task's earlier runs used (the sum of their own figures), and the resumed session's totals after the
+     * run that last reported on it, from their {@code agent.usage} events.
+     */
+    private AgentUsage.History usageHistory(AgentRequest request, String provider, String resumedSession) {
+        List<String> earlier = db.sql("""
+                        SELECT e.payload::text
+                          FROM runs r JOIN run_events e ON e.run_id = r.id
+                         WHERE r.task_id = :task AND r.attempt < :attempt AND e.event_type = 'agent.usage'
+                         ORDER BY r.attempt, e.sequence""")
+                .param("task", request.taskId())
+                .param("attempt", request.attempt())
+                .query(String.class)
+                .list();
+        AgentUsage task = AgentUsage.ZERO;
+        AgentUsage session = null;
+        for (String text : earlier) {
+            JsonNode payload = json.readTree(text);
+            task = task.plus(AgentUsage.of(payload));
+            if (resumedSession != null
+                    && provider.equals(AgentEvent.text(payload, "provider"))
+                    && resumedSession.equals(AgentEvent.text(payload, "sessionId"))) {
+                // Events from before per-run figures name no session, so a session they reported on starts from zero.
+                session = AgentUsage.of(payload.get("session"));
+            }
+        }
+        return new AgentUsage.History(session, task);
+    }
+
+    /** Whether this process runs as root (uid 0), read from the owner of {@code /proc/self}. */
+    public static boolean runningAsRoot() {
+        try {
+            return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return "root".equals(System.getProperty("user.name"));
+        }
     }
 
     /** {@code name} itself when it has a slash, else the first match on {@code path}; it must be executable. */

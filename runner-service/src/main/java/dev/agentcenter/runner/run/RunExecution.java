@@ -357,9 +357,9 @@ final class RunExecution {
         } catch (AgentException e) {
             throw new RunFailure(e.code(), e.getMessage());
         }
-        if (!result.ok() && !outcome.cancelled()) {
-            throw outcome.exitCode() != 0
-                    ? new CommandFailure(result.code(), result.message(), outcome.exitCode())
+        if (!result.ok() && !result.cancelled()) {
+            throw result.exitCode() != null
+                    ? new CommandFailure(result.code(), result.message(), result.exitCode())
                     : new RunFailure(result.code(), result.message());
         }
         return outcome.exitCode();

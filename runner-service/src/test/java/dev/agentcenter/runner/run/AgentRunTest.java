@@ -3,6 +3,7 @@ package dev.agentcenter.runner.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.agentcenter.runner.agent.Agents;
 import dev.agentcenter.support.SecretBinding;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,7 +11,6 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.sql.Types;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,7 +29,7 @@ import tools.jackson.databind.JsonNode;
  * streams of the real formats, see {@code src/test/resources/fake-agents/README.md}) exactly as it would start the
  * real ones, and the tests check the command lines, the credential hand-over and the {@code agent.*} events.
  */
-class AgentRunTest extends RunnerFixture {
+class AgentRunTest extends AgentFixture {
 
     static final Path FAKES = copyFakeAgents();
     static final String RUNNER_ANTHROPIC_KEY = "sk-ant-runner-fallback-0123456789abcdefghij";
@@ -44,6 +44,29 @@ class AgentRunTest extends RunnerFixture {
         // The runner's own keys: none for OpenAI (so a missing credential can be tested), one for Anthropic.
         registry.add("agent-center.agents.openai-api-key", () -> "");
         registry.add("agent-center.agents.anthropic-api-key", () -> RUNNER_ANTHROPIC_KEY);
+        // Gateways: nothing listens there, the fakes only show what they were given.
+        registry.add("agent-center.agents.openai-base-url", () -> "http://127.0.0.1:4000/v1/");
+        registry.add("agent-center.agents.anthropic-base-url", () -> "http://127.0.0.1:4000");
+    }
+
+    /** What Codex is given before its subcommand: no plugin or analytics traffic, and the gateway as provider. */
+    static final List<String> CODEX_OPTIONS = List.of(
+            "-c",
+            "features.plugins=false",
+            "-c",
+            "features.remote_plugin=false",
+            "-c",
+            "analytics.enabled=false",
+            "-c",
+            "model_provider=agentcenter",
+            "-c",
+            "model_providers.agentcenter={name=\"Agent Center gateway\", base_url=\"http://127.0.0.1:4000/v1\","
+                    + " env_key=\"OPENAI_API_KEY\", wire_api=\"responses\", supports_websockets=false}");
+
+    static List<String> codexArgs(String... rest) {
+        List<String> args = new java.util.ArrayList<>(CODEX_OPTIONS);
+        args.addAll(List.of(rest));
+        return args;
     }
 
     @BeforeEach
@@ -73,14 +96,14 @@ class AgentRunTest extends RunnerFixture {
         Path codexHome =
                 ROOT.resolve("workspaces/.agent-state").resolve(task.toString()).resolve("codex");
         assertThat(call.get("arg"))
-                .containsExactly(
+                .containsExactlyElementsOf(codexArgs(
                         "exec",
                         "--json",
                         "--skip-git-repo-check",
                         "--model=gpt-test",
                         "--sandbox",
                         "workspace-write",
-                        "-");
+                        "-"));
         assertThat(call.get("cwd")).containsExactly(workspace.toString());
         assertThat(call.get("prompt").getFirst()).startsWith("Add a greeting");
         assertThat(call.get("OPENAI_API_KEY")).containsExactly(key);
@@ -93,10 +116,13 @@ class AgentRunTest extends RunnerFixture {
         assertThat(PosixFilePermissions.toString(permissions(codexHome))).isEqualTo("rwx------");
 
         List<JsonNode> events = events(run);
+        // codex-basic.jsonl, recorded from the real CLI: its warning about the unknown model, a reasoning summary,
+        // ls, the file change, a command that fails, the answer, the usage.
         assertThat(agentTypes(events))
                 .containsExactly(
                         "agent.started",
                         "agent.session.started",
+                        "agent.error",
                         "agent.reasoning",
                         "agent.tool_call",
                         "agent.tool_result",
@@ -107,6 +133,11 @@ class AgentRunTest extends RunnerFixture {
                         "agent.message",
                         "agent.usage",
                         "agent.finished");
+        assertThat(levelOf(run, "agent.error"))
+                .as("a warning Codex carries on after")
+                .isEqualTo("warn");
+        JsonNode started = first(events, "agent.started").get("payload");
+        assertThat(started.get("baseUrl").asString()).isEqualTo("http://127.0.0.1:4000/v1");
         JsonNode session = first(events, "agent.session.started").get("payload");
         assertThat(session.get("provider").asString()).isEqualTo("codex");
         assertThat(session.get("sessionId").asString()).matches("[0-9a-f-]{36}");
@@ -115,30 +146,44 @@ class AgentRunTest extends RunnerFixture {
 
         List<JsonNode> calls = all(events, "agent.tool_call");
         assertThat(calls.getFirst().get("payload").get("tool").asString()).isEqualTo("command");
-        assertThat(calls.getFirst().get("payload").get("title").asString()).isEqualTo("bash -lc ls");
-        assertThat(calls.getFirst().get("payload").get("callId").asString()).isEqualTo("item_1");
-        assertThat(calls.getFirst().get("payload").get("input").toString()).isEqualTo("{\"command\":\"bash -lc ls\"}");
-        assertThat(calls.get(2).get("payload").get("input"))
-                .isEqualTo(JSON.readTree("{\"changes\":[{\"path\":\"hello.txt\",\"kind\":\"add\"}]}"));
-        assertThat(calls.get(2).get("payload").get("tool").asString()).isEqualTo("file_change");
-        assertThat(calls.get(2).get("payload").get("title").asString()).isEqualTo("add hello.txt");
+        assertThat(calls.getFirst().get("payload").get("title").asString()).isEqualTo("/bin/bash -c ls");
+        assertThat(calls.getFirst().get("payload").get("callId").asString())
+                .as("prefixed with the run's attempt")
+                .isEqualTo("run1:item_2");
+        assertThat(calls.getFirst().get("payload").get("input").toString())
+                .isEqualTo("{\"command\":\"/bin/bash -c ls\"}");
+        assertThat(calls.get(1).get("payload").get("input"))
+                .isEqualTo(JSON.readTree("{\"changes\":[{\"path\":\"/workspace/hello.txt\",\"kind\":\"add\"}]}"));
+        assertThat(calls.get(1).get("payload").get("tool").asString()).isEqualTo("file_change");
+        assertThat(calls.get(1).get("payload").get("title").asString()).isEqualTo("add /workspace/hello.txt");
         List<JsonNode> results = all(events, "agent.tool_result");
         assertThat(results.get(0).get("payload").toString())
                 .contains("\"status\":\"ok\"")
-                .contains("\"exitCode\":0")
-                .contains("\"output\":\"README.md\\n\"");
-        assertThat(results.get(1).get("payload").get("status").asString()).isEqualTo("error");
-        assertThat(results.get(1).get("payload").get("exitCode").asInt()).isEqualTo(1);
-        assertThat(results.get(2).get("payload").get("callId").asString()).isEqualTo("item_3");
+                .contains("\"exitCode\":0");
+        assertThat(results.get(1).get("payload").get("callId").asString()).isEqualTo("run1:item_3");
+        assertThat(results.get(2).get("payload").get("status").asString()).isEqualTo("error");
+        assertThat(results.get(2).get("payload").get("exitCode").asInt()).isEqualTo(1);
+        assertThat(results.get(2).get("payload").get("output").asString())
+                .isEqualTo("cat: missing.txt: No such file or directory\n");
         JsonNode message = first(events, "agent.message");
         assertThat(message.get("message").asString()).isEqualTo("I added hello.txt with a greeting.");
         assertThat(message.get("payload").get("text").asString()).isEqualTo("I added hello.txt with a greeting.");
-        assertThat(message.get("payload").get("itemId").asString()).isEqualTo("item_4");
+        assertThat(message.get("payload").get("itemId").asString()).isEqualTo("run1:item_5");
         JsonNode usage = first(events, "agent.usage").get("payload");
-        assertThat(usage.get("inputTokens").asLong()).isEqualTo(24763);
-        assertThat(usage.get("outputTokens").asLong()).isEqualTo(122);
-        assertThat(usage.get("cachedInputTokens").asLong()).isEqualTo(24448);
+        assertThat(usage.get("inputTokens").asLong()).isEqualTo(4000);
+        assertThat(usage.get("outputTokens").asLong()).isEqualTo(200);
+        assertThat(usage.get("cachedInputTokens").asLong()).isEqualTo(800);
+        assertThat(usage.get("reasoningOutputTokens").asLong()).isEqualTo(40);
+        assertThat(usage.get("cacheWriteInputTokens").asLong()).isZero();
+        assertThat(usage.get("sessionId").asString())
+                .isEqualTo(session.get("sessionId").asString());
+        assertThat(usage.get("task").get("inputTokens").asLong()).isEqualTo(4000);
         assertThat(usage.has("costUsd")).isFalse();
+        assertThat(first(events, "agent.finished")
+                        .get("payload")
+                        .get("permissionDenials")
+                        .asInt())
+                .isZero();
 
         // The agent's stderr is kept as output, marked as the agent's.
         JsonNode stderr = events.stream()
@@ -193,14 +238,14 @@ class AgentRunTest extends RunnerFixture {
 
         Map<String, List<String>> call = call("codex", second);
         assertThat(call.get("arg"))
-                .containsExactly(
+                .containsExactlyElementsOf(codexArgs(
                         "exec",
                         "--json",
                         "--skip-git-repo-check",
                         "--dangerously-bypass-approvals-and-sandbox",
                         "resume",
                         session,
-                        "-");
+                        "-"));
         assertThat(call.get("prompt").getFirst()).startsWith("Now polish it");
         List<JsonNode> events = events(followUp);
         JsonNode started = first(events, "agent.started").get("payload");
@@ -264,7 +309,18 @@ class AgentRunTest extends RunnerFixture {
                         .toAbsolutePath()
                         .toString());
 
+        assertThat(call.get("ANTHROPIC_BASE_URL")).containsExactly("http://127.0.0.1:4000");
+        for (String quiet : List.of(
+                "DISABLE_TELEMETRY",
+                "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
+                "DISABLE_AUTOUPDATER",
+                "DISABLE_ERROR_REPORTING")) {
+            assertThat(call.get(quiet)).as(quiet).containsExactly("1");
+        }
+        assertThat(call.get("IS_SANDBOX")).as("only for yolo").containsExactly("<unset>");
+
         List<JsonNode> events = events(run);
+        // claude-basic.jsonl, recorded from the real CLI: a text block and a Write, a Bash call, a closing text.
         assertThat(agentTypes(events))
                 .containsExactly(
                         "agent.started",
@@ -306,10 +362,12 @@ class AgentRunTest extends RunnerFixture {
         assertThat(bash.get("status").asString()).isEqualTo("ok");
         assertThat(bash.get("output").asString()).isEqualTo("hello from claude");
         JsonNode usage = first(events, "agent.usage").get("payload");
-        assertThat(usage.get("costUsd").asDouble()).isEqualTo(0.0214);
-        assertThat(usage.get("inputTokens").asLong()).isEqualTo(12);
-        assertThat(usage.get("outputTokens").asLong()).isEqualTo(173);
-        assertThat(usage.get("cachedInputTokens").asLong()).isEqualTo(39320);
+        assertThat(usage.get("costUsd").asDouble()).isEqualTo(0.003195);
+        assertThat(usage.get("inputTokens").asLong()).isEqualTo(300);
+        assertThat(usage.get("outputTokens").asLong()).isEqualTo(120);
+        assertThat(usage.get("cachedInputTokens").asLong()).isEqualTo(900);
+        assertThat(usage.get("cacheWriteInputTokens").asLong()).isEqualTo(60);
+        assertThat(usage.get("session").get("costUsd").asDouble()).isEqualTo(0.003195);
         JsonNode debug = events.stream()
                 .filter(e -> e.get("message").asString().startsWith("[SandboxDebug]"))
                 .findFirst()
@@ -325,7 +383,11 @@ class AgentRunTest extends RunnerFixture {
         Handle followUp = queueAgent(task, "follow_up", "And now? " + next, agent("claude", null), List.of(), "yolo");
         execute(followUp);
         awaitStatus(followUp, "completed");
-        assertThat(call("claude", next).get("arg"))
+        Map<String, List<String>> resumed = call("claude", next);
+        assertThat(resumed.get("IS_SANDBOX"))
+                .as("yolo as root: Claude Code refuses bypassPermissions as root without it")
+                .containsExactly(Agents.runningAsRoot() ? "1" : "<unset>");
+        assertThat(resumed.get("arg"))
                 .containsExactly(
                         "-p",
                         "--output-format",
@@ -433,7 +495,7 @@ class AgentRunTest extends RunnerFixture {
                 SecretBinding.credential("openai", "codex_auth_json"));
         assertThat(nowStored).as("the stored credential is kept").isEqualTo(authJson);
         JsonNode refused = all(events(run), "agent.error").stream()
-                .filter(event -> event.get("payload").get("code").asString().equals("agent_credential_refused"))
+                .filter(event -> event.get("payload").path("code").asString().equals("agent_credential_refused"))
                 .findFirst()
                 .orElseThrow(() -> new AssertionError("no agent_credential_refused in " + types(events(run))));
         assertThat(refused.get("payload").get("fatal").asBoolean()).isFalse();
@@ -445,7 +507,8 @@ class AgentRunTest extends RunnerFixture {
                         .param("id", run.runId())
                         .query(String.class)
                         .list())
-                .containsExactly("warn");
+                .as("the refusal (and the recording's own model-metadata notice) warn; nothing fails the run")
+                .containsOnly("warn");
         Path auth =
                 ROOT.resolve("workspaces/.agent-state").resolve(task.toString()).resolve("codex/auth.json");
         assertThat(auth).doesNotExist();
@@ -563,14 +626,24 @@ class AgentRunTest extends RunnerFixture {
                 "safe");
         execute(turnFailed);
         awaitStatus(turnFailed, "failed");
-        assertThat(column(turnFailed, "error_code")).isEqualTo("agent_failed");
+        // codex-turn-failed.jsonl, recorded from the real CLI with a wrong key: five retry notices, an error, and
+        // turn.failed with the same final message.
+        assertThat(column(turnFailed, "error_code")).isEqualTo("agent_auth_failed");
         assertThat(column(turnFailed, "error_message"))
-                .isEqualTo("Codex failed: unexpected status 401 Unauthorized: Incorrect API key provided");
+                .startsWith("Codex failed: unexpected status 401 Unauthorized: Incorrect API key provided")
+                .endsWith("The stored OpenAI credential was refused: store a valid one with POST"
+                        + " /api/credentials/openai.")
+                .doesNotContain("Reconnecting");
         assertThat(column(turnFailed, "exit_code")).isEqualTo("1");
-        List<JsonNode> errors = all(events(turnFailed), "agent.error");
+        List<JsonNode> retries = all(events(turnFailed), "agent.retry");
+        assertThat(retries).hasSize(5);
+        assertThat(retries.getFirst().get("payload").get("maxAttempts").asInt()).isEqualTo(5);
+        assertThat(levelOf(turnFailed, "agent.retry")).isEqualTo("warn");
+        List<JsonNode> errors = all(events(turnFailed), "agent.error").stream()
+                .filter(e -> e.get("level").asString().equals("error"))
+                .toList();
         assertThat(errors).as("reported once although Codex says it twice").hasSize(1);
         assertThat(errors.getFirst().get("payload").get("message").asString()).contains("401 Unauthorized");
-        assertThat(levelOf(turnFailed, "agent.error")).isEqualTo("error");
         assertThat(logLines(turnFailed)).doesNotContain("never");
 
         // A ChatGPT sign-in this time: its auth.json is removed after a failure too.
@@ -602,9 +675,84 @@ class AgentRunTest extends RunnerFixture {
                 "safe");
         execute(errorResult);
         awaitStatus(errorResult, "failed");
-        assertThat(column(errorResult, "error_code")).isEqualTo("agent_failed");
-        assertThat(column(errorResult, "error_message")).contains("Invalid API key");
+        // claude-error-result.jsonl, recorded from the real CLI with a wrong key: a 401 retry notice (the runner stops
+        // Claude Code there), then the synthetic API-error message and an error result with subtype success.
+        assertThat(column(errorResult, "error_code")).isEqualTo("agent_auth_failed");
+        assertThat(column(errorResult, "error_message"))
+                .startsWith("Claude Code failed: ")
+                .contains("401")
+                .endsWith("The stored Anthropic credential was refused: store a valid one with POST"
+                        + " /api/credentials/anthropic.");
         assertThat(all(events(errorResult), "agent.error")).hasSize(1);
+        assertThat(all(events(errorResult), "agent.message"))
+                .as("an API error is not a reply")
+                .isEmpty();
+    }
+
+    @Test
+    void retriesAndDenialsAreShownAndCountedNotFailures() {
+        storeCredential("openai", "api_key", "sk-" + "deniedkey0123456789ABCDEFGHIJK");
+        storeCredential("anthropic", "api_key", "sk-ant-" + "deniedkey0123456789ABCDEFGHIJK");
+
+        // Codex hid the refused command; its session file (written by the fake, recorded from the real CLI) has it.
+        Handle codexDenied = queueAgent(
+                newTask(null), "api", "Go scenario=denied " + unique(), agent("codex", null), List.of(), "safe");
+        execute(codexDenied);
+        awaitStatus(codexDenied, "completed");
+        List<JsonNode> events = events(codexDenied);
+        JsonNode denial = first(events, "agent.permission_denied").get("payload");
+        assertThat(denial.get("tool").asString()).isEqualTo("command");
+        assertThat(denial.get("title").asString()).matches("echo escaped > /outside/recording-\\d+\\.txt");
+        assertThat(denial.get("reason").asString()).contains("Read-only file system");
+        assertThat(denial.get("callId").asString()).startsWith("run1:");
+        assertThat(types(events).indexOf("agent.permission_denied"))
+                .isLessThan(types(events).indexOf("agent.finished"));
+        assertThat(first(events, "agent.finished")
+                        .get("payload")
+                        .get("permissionDenials")
+                        .asInt())
+                .isEqualTo(1);
+
+        Handle codexReconnect = queueAgent(
+                newTask(null), "api", "Go scenario=reconnect " + unique(), agent("codex", null), List.of(), "safe");
+        execute(codexReconnect);
+        awaitStatus(codexReconnect, "completed");
+        assertThat(all(events(codexReconnect), "agent.retry"))
+                .extracting(e -> e.get("message").asString())
+                .singleElement()
+                .asString()
+                .startsWith("Reconnecting... 1/5 (stream disconnected before completion");
+
+        Handle claudeDenied = queueAgent(
+                newTask(null),
+                "api",
+                "Go scenario=permission-denied " + unique(),
+                agent("claude", null),
+                List.of(),
+                "safe");
+        execute(claudeDenied);
+        awaitStatus(claudeDenied, "completed");
+        List<JsonNode> claudeEvents = events(claudeDenied);
+        assertThat(all(claudeEvents, "agent.permission_denied")).hasSize(1);
+        JsonNode refused = first(claudeEvents, "agent.permission_denied").get("payload");
+        assertThat(refused.get("tool").asString()).isEqualTo("Bash");
+        assertThat(refused.get("reason").asString()).isEqualTo("This command requires approval");
+        JsonNode result = first(claudeEvents, "agent.tool_result").get("payload");
+        assertThat(result.get("denied").asBoolean()).isTrue();
+        assertThat(first(claudeEvents, "agent.finished")
+                        .get("payload")
+                        .get("permissionDenials")
+                        .asInt())
+                .isEqualTo(1);
+
+        Handle claudeRetry = queueAgent(
+                newTask(null), "api", "Go scenario=retry " + unique(), agent("claude", null), List.of(), "safe");
+        execute(claudeRetry);
+        awaitStatus(claudeRetry, "completed");
+        JsonNode retry = first(events(claudeRetry), "agent.retry").get("payload");
+        assertThat(retry.get("status").asInt()).isEqualTo(529);
+        assertThat(retry.get("error").asString()).isEqualTo("overloaded");
+        assertThat(levelOf(claudeRetry, "agent.retry")).isEqualTo("warn");
     }
 
     @Test
@@ -621,57 +769,6 @@ class AgentRunTest extends RunnerFixture {
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------
-
-    private static Map<String, Object> agent(String provider, String model) {
-        Map<String, Object> agent = new LinkedHashMap<>();
-        agent.put("provider", provider);
-        if (model != null) {
-            agent.put("model", model);
-        }
-        return agent;
-    }
-
-    /** A run as the API queues it (the prompt is the run's, else the task's) and a worker claims it. */
-    private Handle queueAgent(
-            UUID task, String source, String prompt, Map<String, Object> agent, List<String> commands, String mode) {
-        if (!"follow_up".equals(source)) {
-            db.sql("UPDATE tasks SET prompt = :prompt WHERE id = :id")
-                    .param("prompt", prompt)
-                    .param("id", task)
-                    .update();
-        }
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("commands", commands.stream().map(c -> Map.of("command", c)).toList());
-        config.put("agent", agent);
-        UUID lease = UUID.randomUUID();
-        UUID run = db.sql("""
-                        INSERT INTO runs (task_id, attempt, status, source, prompt, permission_mode, config,
-                                          lease_token, lease_expires_at)
-                        SELECT :task, COALESCE(max(attempt), 0) + 1, 'provisioning', :source, :prompt, :mode,
-                               CAST(:config AS jsonb), :lease, now() + interval '1 minute'
-                          FROM runs WHERE task_id = :task
-                        RETURNING id""")
-                .param("task", task)
-                .param("source", source)
-                .param("prompt", prompt)
-                .param("mode", mode)
-                .param("config", JSON.writeValueAsString(config))
-                .param("lease", lease)
-                .query(UUID.class)
-                .single();
-        return new Handle(run, task, lease);
-    }
-
-    /** What the API stores for {@code POST /api/credentials/{provider}}. */
-    private void storeCredential(String provider, String kind, String value) {
-        db.sql("""
-                        INSERT INTO credentials (provider, kind, ciphertext, hint) VALUES (:provider, :kind, :sealed, NULL)
-                        ON CONFLICT (provider) DO UPDATE SET kind = EXCLUDED.kind, ciphertext = EXCLUDED.ciphertext""")
-                .param("provider", provider)
-                .param("kind", kind)
-                .param("sealed", secrets.seal(value, SecretBinding.credential(provider, kind)), Types.BINARY)
-                .update();
-    }
 
     /** How the fake CLI was called for the prompt holding {@code token}. */
     private static Map<String, List<String>> call(String cli, String token) {
@@ -693,53 +790,6 @@ class AgentRunTest extends RunnerFixture {
             throw new UncheckedIOException(e);
         }
         throw new AssertionError("the fake " + cli + " was not called with " + token);
-    }
-
-    private String everything(Handle run) {
-        return db.sql("SELECT string_agg(coalesce(message, '') || ' ' || payload::text, '\n') FROM run_events"
-                                + " WHERE run_id = :id")
-                        .param("id", run.runId())
-                        .query(String.class)
-                        .single()
-                + db.sql("SELECT coalesce(max(error_message), '') FROM runs WHERE id = :id")
-                        .param("id", run.runId())
-                        .query(String.class)
-                        .single();
-    }
-
-    private String levelOf(Handle run, String type) {
-        return db.sql("SELECT level FROM run_events WHERE run_id = :id AND event_type = :type ORDER BY sequence"
-                        + " LIMIT 1")
-                .param("id", run.runId())
-                .param("type", type)
-                .query(String.class)
-                .single();
-    }
-
-    private static List<String> agentTypes(List<JsonNode> events) {
-        return types(events).stream().filter(t -> t.startsWith("agent.")).toList();
-    }
-
-    private static JsonNode first(List<JsonNode> events, String type) {
-        return all(events, type).getFirst();
-    }
-
-    private static List<JsonNode> all(List<JsonNode> events, String type) {
-        return events.stream()
-                .filter(e -> e.get("event_type").asString().equals(type))
-                .toList();
-    }
-
-    private static String unique() {
-        return "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    }
-
-    private static java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions(Path path) {
-        try {
-            return Files.getPosixFilePermissions(path);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** The fake CLIs, copied out of the test classpath (which drops the executable bit) and made executable. */

@@ -256,11 +256,23 @@ abstract class RunnerFixture extends RunnerTestBase {
     }
 
     void awaitStatus(Handle run, String status) {
-        await().atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(50))
-                .untilAsserted(() -> assertThat(column(run, "status"))
-                        .as("run status; events: %s", types(events(run)))
-                        .isEqualTo(status));
+        awaitStatus(run, status, Duration.ofSeconds(60));
+    }
+
+    /** Waits for {@code status}; a run that ends in another state fails at once instead of waiting it out. */
+    void awaitStatus(Handle run, String status, Duration atMost) {
+        List<String> terminal = List.of("completed", "failed", "cancelled");
+        await().atMost(atMost).pollInterval(Duration.ofMillis(50)).until(() -> {
+            String now = column(run, "status");
+            return now.equals(status) || terminal.contains(now);
+        });
+        String error = db.sql("SELECT coalesce(error_message, '') FROM runs WHERE id = :id")
+                .param("id", run.runId())
+                .query(String.class)
+                .single();
+        assertThat(column(run, "status"))
+                .as("run status; error: %s; events: %s", error, types(events(run)))
+                .isEqualTo(status);
     }
 
     String column(Handle run, String column) {
@@ -272,8 +284,8 @@ abstract class RunnerFixture extends RunnerTestBase {
 
     List<JsonNode> events(Handle run) {
         return db.sql("""
-                        SELECT json_build_object('sequence', sequence, 'event_type', event_type, 'message', message,
-                                                 'payload', payload)::text
+                        SELECT json_build_object('sequence', sequence, 'event_type', event_type, 'level', level,
+                                                 'message', message, 'payload', payload)::text
                           FROM run_events WHERE run_id = :id ORDER BY sequence""").param("id", run.runId()).query(String.class).list().stream()
                 .map(JSON::readTree)
                 .toList();
