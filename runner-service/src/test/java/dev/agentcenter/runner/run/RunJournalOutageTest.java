@@ -134,6 +134,154 @@ class RunJournalOutageTest {
         }
     }
 
+    @Test
+    void aBatchWhoseCommitAnswerIsLostIsWrittenAgainAndFoundNotDuplicated() throws Exception {
+        UUID lease = UUID.randomUUID();
+        UUID run = newRun(lease);
+        DatabaseSettings settings = postgres.settings();
+        String direct = settings.jdbcUrl();
+        int port = Integer.parseInt(direct.replaceAll(".*://[^:]+:(\\d+)/.*", "$1"));
+        try (AnswerDroppingProxy proxy = new AnswerDroppingProxy(port);
+                HikariDataSource viaProxy = pool(direct.replace(":" + port + "/", ":" + proxy.port() + "/"));
+                RunJournal journal = new RunJournal(run, lease, viaProxy, () -> {})) {
+            journal.log(line("one"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> storedLines(run).contains("one"));
+
+            // Postgres commits the next batch, but its answer never reaches the runner: the connection breaks
+            proxy.dropTheAnswerToTheNextCommit();
+            journal.log(line("two"));
+            await().atMost(Duration.ofSeconds(30)).until(proxy::dropped);
+            journal.log(line("three"));
+
+            // the same for a status change: its events and the row change were committed together
+            proxy.dropTheAnswerToTheNextCommit();
+            boolean recorded = journal.commit(List.of(line("finished")), connection -> {
+                try (var statement = connection.prepareStatement(
+                        "UPDATE runs SET exit_code = COALESCE(exit_code, 0) + 1 WHERE id = ?")) {
+                    statement.setObject(1, run);
+                    return statement.executeUpdate() == 1;
+                }
+            });
+            assertThat(recorded).isTrue();
+            assertThat(proxy.drops()).isEqualTo(2);
+        }
+        assertThat(storedLines(run)).containsExactly("one", "two", "three", "finished");
+        assertThat(db.sql("SELECT exit_code FROM runs WHERE id = :id")
+                        .param("id", run)
+                        .query(Integer.class)
+                        .single())
+                .as("the row change was applied once")
+                .isEqualTo(1);
+    }
+
+    private static HikariDataSource pool(String url) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url);
+        config.setUsername(postgres.settings().username());
+        config.setPassword(postgres.settings().password());
+        config.setMaximumPoolSize(2);
+        config.setMinimumIdle(0);
+        return new HikariDataSource(config);
+    }
+
+    /**
+     * A TCP proxy in front of Postgres that, when asked, lets the next COMMIT through and then breaks the connection
+     * instead of passing the answer back: the commit happened, the client cannot know.
+     */
+    static final class AnswerDroppingProxy implements AutoCloseable {
+        private final java.net.ServerSocket server;
+        private final int target;
+        private final java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+        private final java.util.concurrent.atomic.AtomicInteger drops = new java.util.concurrent.atomic.AtomicInteger();
+        private volatile int dropsWhenArmed;
+
+        AnswerDroppingProxy(int target) throws java.io.IOException {
+            this.target = target;
+            this.server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+            Thread.ofVirtual().start(this::accept);
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        void dropTheAnswerToTheNextCommit() {
+            dropsWhenArmed = drops.get();
+            armed.set(true);
+        }
+
+        boolean dropped() {
+            return drops.get() > dropsWhenArmed;
+        }
+
+        int drops() {
+            return drops.get();
+        }
+
+        private void accept() {
+            while (!server.isClosed()) {
+                try {
+                    java.net.Socket client = server.accept();
+                    java.net.Socket upstream = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), target);
+                    java.util.concurrent.atomic.AtomicBoolean dropAnswer =
+                            new java.util.concurrent.atomic.AtomicBoolean();
+                    Thread.ofVirtual().start(() -> pump(client, upstream, dropAnswer, true));
+                    Thread.ofVirtual().start(() -> pump(upstream, client, dropAnswer, false));
+                } catch (java.io.IOException e) {
+                    return;
+                }
+            }
+        }
+
+        /**
+         * Copies one direction. Towards the server it recognises a COMMIT: the query text, or (pgjdbc prepares
+         * {@code COMMIT} once per connection as a named statement) a Bind of that statement.
+         */
+        private void pump(
+                java.net.Socket from,
+                java.net.Socket to,
+                java.util.concurrent.atomic.AtomicBoolean dropAnswer,
+                boolean toServer) {
+            byte[] buffer = new byte[65536];
+            java.util.Set<String> commitStatements = new java.util.HashSet<>();
+            java.util.regex.Pattern named = java.util.regex.Pattern.compile("(S_\\d+)\u0000COMMIT\u0000");
+            try (from;
+                    to) {
+                var in = from.getInputStream();
+                var out = to.getOutputStream();
+                int read;
+                while ((read = in.read(buffer)) != -1) {
+                    if (toServer) {
+                        String text = new String(buffer, 0, read, java.nio.charset.StandardCharsets.ISO_8859_1);
+                        var matcher = named.matcher(text);
+                        while (matcher.find()) {
+                            commitStatements.add(matcher.group(1));
+                        }
+                        boolean commit = text.contains("COMMIT")
+                                || (text.startsWith("B")
+                                        && commitStatements.stream()
+                                                .anyMatch(name -> text.contains("\u0000" + name + "\u0000")));
+                        if (commit && armed.compareAndSet(true, false)) {
+                            dropAnswer.set(true); // before the COMMIT goes out, so its answer cannot slip through
+                        }
+                    } else if (dropAnswer.get()) {
+                        drops.incrementAndGet();
+                        return; // closes both sockets: the answer to the COMMIT is lost
+                    }
+                    out.write(buffer, 0, read);
+                    out.flush();
+                }
+            } catch (java.io.IOException e) {
+                // the other side closed
+            }
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            server.close();
+        }
+    }
+
     static Draft line(String text) {
         return new Draft("run.log", "info", text, "{\"stream\":\"stdout\",\"commandIndex\":0}");
     }
