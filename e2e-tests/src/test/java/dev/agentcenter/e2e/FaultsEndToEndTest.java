@@ -54,6 +54,8 @@ class FaultsEndToEndTest {
     private static RestCalls rest;
     private static UUID workspace;
     private static Path scratch;
+    private static UUID hugeLineTask;
+    private static UUID floodTask;
 
     @BeforeAll
     static void start() throws IOException {
@@ -138,6 +140,7 @@ class FaultsEndToEndTest {
     @Order(3)
     void aYesFloodIsStoppedAtTheOutputCapAndEveryPageOfItLoads() {
         UUID run = startRun("flood", "yes");
+        floodTask = taskOf(run);
 
         JsonNode done = awaitTerminal(run, Duration.ofMinutes(5));
 
@@ -249,7 +252,73 @@ class FaultsEndToEndTest {
         assertEveryServiceHealthy();
     }
 
+    @Test
+    @Order(7)
+    void inTheBrowserTheirRunPagesOpenAndAFollowedRunResumesAfterTheApiIsRestarted() throws Exception {
+        Path chromium = BrowserEndToEndTest.chromium();
+        Path node = BrowserEndToEndTest.tool("node", "apt-get install -y nodejs npm");
+        BrowserEndToEndTest.npmCiIfNeeded(BrowserEndToEndTest.tool("npm", "apt-get install -y nodejs npm"));
+        Path control = Files.createTempDirectory("faults-browser-control");
+        // the suite asks for the API to be killed and restarted by dropping a file; this answers with another
+        Thread restarter = Thread.ofVirtual().start(() -> {
+            Path request = control.resolve("restart-api.request");
+            while (!Thread.currentThread().isInterrupted()) {
+                if (Files.exists(request)) {
+                    try {
+                        stack.api.kill();
+                        stack.api.start();
+                        stack.api.awaitHealthy();
+                        Files.writeString(control.resolve("restart-api.done"), "restarted");
+                    } catch (IOException | RuntimeException e) {
+                        System.out.println("restarting the API failed: " + e);
+                    }
+                    return;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        try (var log = new java.io.PrintStream(
+                Files.newOutputStream(Path.of("target", "browser-faults.log")), true, StandardCharsets.UTF_8)) {
+            BrowserEndToEndTest.Result result = BrowserEndToEndTest.run(
+                    List.of(
+                            node.toString(),
+                            "--test",
+                            "--test-reporter=spec",
+                            "--test-concurrency=1",
+                            "tests/faults.test.mjs"),
+                    Map.of(
+                            "AGENT_CENTER_URL", stack.apiUrl(),
+                            "CHROMIUM_PATH", chromium.toString(),
+                            "FAULTS_CONTROL_DIR", control.toString(),
+                            "FAULTS_HUGE_LINE_TASK", String.valueOf(hugeLineTask),
+                            "FAULTS_FLOOD_TASK", String.valueOf(floodTask),
+                            "NO_COLOR", "1"),
+                    Duration.ofMinutes(10),
+                    log);
+            assertThat(result.exitCode())
+                    .as("browser fault scenarios (target/browser-faults.log); last lines:%n%s", result.tail())
+                    .isZero();
+        } finally {
+            restarter.interrupt();
+        }
+        assertThat(result(control)).isEqualTo("restarted");
+        assertEveryServiceHealthy();
+    }
+
+    private static String result(Path control) throws IOException {
+        Path done = control.resolve("restart-api.done");
+        return Files.exists(done) ? Files.readString(done) : "not restarted";
+    }
+
     // --- helpers -------------------------------------------------------------------------------------------
+
+    private static UUID taskOf(UUID run) {
+        return UUID.fromString(rest.get("/api/runs/" + run).get("taskId").asString());
+    }
 
     private static UUID startRun(String title, String command) {
         UUID task = RestCalls.id(rest.post(

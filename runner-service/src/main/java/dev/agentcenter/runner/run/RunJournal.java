@@ -548,6 +548,7 @@ final class RunJournal implements AutoCloseable {
     }
 
     private void markLost() {
+        int unwritten = 0;
         lock.lock();
         try {
             if (lost) {
@@ -558,13 +559,20 @@ final class RunJournal implements AutoCloseable {
             for (Entry entry : queue) {
                 if (entry instanceof Commit commit) {
                     commit.done().complete(false);
+                } else if (entry instanceof Line) {
+                    unwritten++;
                 }
             }
             room.signalAll();
         } finally {
             lock.unlock();
         }
-        log.warn("Run {} is no longer held by this runner (lease {}); stopping its writes", runId, leaseToken);
+        log.warn(
+                "Run {} is no longer held by this runner (lease {}); stopping its writes ({} queued event(s) not"
+                        + " written)",
+                runId,
+                leaseToken,
+                unwritten);
         onLost.run();
     }
 
