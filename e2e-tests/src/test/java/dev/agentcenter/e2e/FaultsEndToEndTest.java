@@ -86,6 +86,7 @@ class FaultsEndToEndTest {
     @Order(1)
     void aTwoHundredMegabyteLineNeitherTakesAServiceDownNorFloodsTheStore() {
         UUID run = startRun("huge line", "head -c 150000000 /dev/urandom | base64 -w0; echo; echo after the line");
+        hugeLineTask = taskOf(run);
 
         JsonNode done = awaitTerminal(run);
         // the run's page opens: every page of its events, as the web UI asks for them, with every service alive

@@ -147,14 +147,14 @@ public class RunStore {
      * that fit come back, and the first one that does not (so the caller knows more follow), without its text.
      */
     private static String budgeted(String source, String size, String columns) {
+        // each row's size is computed once (a jsonb payload is rendered as text for it), then summed in order
         return "SELECT p.sequence, p.fits, " + columns
                 + " FROM (SELECT s.*, s.rn = 1 OR s.upto <= :maxBytes AS fits"
-                + "         FROM (SELECT e.*, row_number() OVER w AS rn,"
-                + "                      sum(" + size + ") OVER w AS upto,"
-                + "                      sum(" + size + ") OVER w - (" + size + ") AS before"
-                + "                 FROM (" + source + " ORDER BY sequence LIMIT :limitPlusOne) e"
-                + "               WINDOW w AS (ORDER BY e.sequence ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) s"
-                + "        WHERE s.rn <= 2 OR s.before <= :maxBytes) p"
+                + "         FROM (SELECT z.*, row_number() OVER w AS rn, sum(z.size) OVER w AS upto"
+                + "                 FROM (SELECT e.*, " + size + " AS size"
+                + "                         FROM (" + source + " ORDER BY sequence LIMIT :limitPlusOne) e) z"
+                + "               WINDOW w AS (ORDER BY z.sequence ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) s"
+                + "        WHERE s.rn <= 2 OR s.upto - s.size <= :maxBytes) p"
                 + " ORDER BY p.sequence";
     }
 
