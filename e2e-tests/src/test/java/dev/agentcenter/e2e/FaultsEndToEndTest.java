@@ -462,11 +462,36 @@ class FaultsEndToEndTest {
         private static final java.util.regex.Pattern PAUSE =
                 java.util.regex.Pattern.compile("(\\d+)([KMG])->(\\d+)([KMG])\\((\\d+)([KMG])\\)");
 
+        /** A full collection in each live service ({@code jcmd GC.run}): its result is the live set at the end. */
+        static void collectFully(Stack stack) {
+            Path jcmd = Path.of(ProcessHandle.current().info().command().orElse("java"))
+                    .resolveSibling("jcmd");
+            for (Stack.Service service : List.of(stack.api, stack.worker, stack.runner)) {
+                if (!service.alive() || !Files.isExecutable(jcmd)) {
+                    continue;
+                }
+                try {
+                    Process process = new ProcessBuilder(jcmd.toString(), Long.toString(service.pid()), "GC.run")
+                            .redirectErrorStream(true)
+                            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                            .start();
+                    process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (IOException e) {
+                    // no figure for this one
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+
         static String report(Stack stack) {
+            collectFully(stack);
             Map<String, String> lines = new LinkedHashMap<>();
             for (Stack.Service service : List.of(stack.api, stack.worker, stack.runner)) {
                 long max = 0;
                 long live = 0;
+                long atEnd = -1;
                 long committed = 0;
                 int collections = 0;
                 for (Path log : service.gcLogs()) {
@@ -477,6 +502,9 @@ class FaultsEndToEndTest {
                                 collections++;
                                 max = Math.max(max, bytes(matcher.group(1), matcher.group(2)));
                                 live = Math.max(live, bytes(matcher.group(3), matcher.group(4)));
+                                if (line.contains("Diagnostic Command")) {
+                                    atEnd = bytes(matcher.group(3), matcher.group(4));
+                                }
                                 committed = Math.max(committed, bytes(matcher.group(5), matcher.group(6)));
                             }
                         }
@@ -487,9 +515,15 @@ class FaultsEndToEndTest {
                 lines.put(
                         service.name,
                         String.format(
-                                "%-6s heap high-water %4d MiB in use before a collection, %4d MiB still live after one"
+                                "%-6s heap high-water %4d MiB in use before a collection, %4d MiB after one"
+                                        + " (old garbage included), %s live after a full collection at the end"
                                         + " (heap grown to %d MiB of -Xmx256m, %d collections)",
-                                service.name, max >> 20, live >> 20, committed >> 20, collections));
+                                service.name,
+                                max >> 20,
+                                live >> 20,
+                                atEnd < 0 ? "?" : (atEnd >> 20) + " MiB",
+                                committed >> 20,
+                                collections));
             }
             return "Heap high-water marks during the fault scenarios:\n  " + String.join("\n  ", lines.values());
         }

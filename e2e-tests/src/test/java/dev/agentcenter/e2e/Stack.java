@@ -205,6 +205,10 @@ final class Stack implements AutoCloseable {
             return process != null && process.isAlive();
         }
 
+        long pid() {
+            return process.pid();
+        }
+
         void awaitHealthy() {
             HttpClient client = HttpClient.newHttpClient();
             Instant deadline = Instant.now().plus(STARTUP);
