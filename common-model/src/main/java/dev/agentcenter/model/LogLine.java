@@ -10,7 +10,8 @@ import java.time.Instant;
  * @param commandIndex index of the command in the run's config that printed it
  * @param line the line as stored: a line longer than the runner's limit (64 KiB of UTF-8) is stored cut
  * @param truncated the line was longer than the limit and is stored cut
- * @param originalLength the whole line's length in bytes when it was cut, else {@code null}
+ * @param originalLength the line's length in bytes when it was cut (for a line its run was stopped in the middle of,
+ *     the bytes read until then), else {@code null}
  */
 public record LogLine(
         long sequence,
