@@ -4,10 +4,12 @@ import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState, type UIE
 import { formatAbsolute } from '../components/Time';
 import {
   commandOutcome,
+  formatBytes,
   formatDuration,
   usageText,
   type AgentItem,
   type CommandItem,
+  type LineItem,
   type TimelineItem,
   type ToolItem,
 } from './timeline';
@@ -165,17 +167,21 @@ const Row = memo(function Row({
   onToggle: (index: number) => void;
 }) {
   switch (item.kind) {
-    case 'line':
+    case 'line': {
+      const className = `line${item.stream === 'stderr' ? ' line-stderr' : ''}${item.commandIndex !== null ? ' line-in-command' : ''}`;
+      const marker = item.truncatedFrom !== null ? <TruncationMarker item={item} /> : null;
       return item.text.includes(ESC) ? (
-        <div
-          className={`line${item.stream === 'stderr' ? ' line-stderr' : ''}${item.commandIndex !== null ? ' line-in-command' : ''}`}
-          dangerouslySetInnerHTML={{ __html: ansiHtml(item) }}
-        />
+        <div className={className}>
+          <span dangerouslySetInnerHTML={{ __html: ansiHtml(item) }} />
+          {marker}
+        </div>
       ) : (
-        <div className={`line${item.stream === 'stderr' ? ' line-stderr' : ''}${item.commandIndex !== null ? ' line-in-command' : ''}`}>
+        <div className={className}>
           {item.text}
+          {marker}
         </div>
       );
+    }
     case 'command':
       return <CommandHeader item={item} runEnded={runEnded} collapsed={collapsed} onToggle={onToggle} />;
     case 'status':
@@ -310,4 +316,20 @@ function ToolBlock({ item }: { item: ToolItem }) {
 function lineCount(text: string): string {
   const lines = text.trimEnd().split('\n').length;
   return lines === 1 ? '1 line' : `${lines} lines`;
+}
+
+/** Shown after a line that was stored cut: how long the whole line was. */
+function TruncationMarker({ item }: { item: LineItem }) {
+  const shown = new TextEncoder().encode(item.text).length;
+  const whole = item.truncatedFrom !== null && item.truncatedFrom >= 0 ? item.truncatedFrom : null;
+  const label =
+    whole !== null
+      ? `line cut: ${formatBytes(shown)} of ${formatBytes(whole)} shown`
+      : `line cut: ${formatBytes(shown)} shown`;
+  return (
+    <span className="line-truncated" role="note" title="The runner stores at most 64 KiB of one line">
+      {' '}
+      … {label}
+    </span>
+  );
 }

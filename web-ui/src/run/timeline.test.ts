@@ -3,6 +3,7 @@ import type { RunEvent } from '../api/types';
 import {
   applyEvents,
   commandOutcome,
+  formatBytes,
   formatDuration,
   initialTimeline,
   usageText,
@@ -248,5 +249,26 @@ describe('formatDuration', () => {
     expect(formatDuration(850)).toBe('850 ms');
     expect(formatDuration(65_000)).toBe('1 min 5 s');
     expect(formatDuration(null)).toBe('');
+  });
+});
+
+describe('lines stored cut', () => {
+  it('keeps the marker and the whole length of a truncated line', () => {
+    const cut = ev(2, 'run.log', 'x'.repeat(10), { stream: 'stdout', commandIndex: 0, truncated: true, originalLength: 200_000_000 });
+    const state = applyEvents(initialTimeline(), [log(1, 'before'), cut, log(3, 'after')]);
+    const lines = state.items.filter((i) => i.kind === 'line');
+    expect(lines.map((l) => (l.kind === 'line' ? l.truncatedFrom : 'no'))).toEqual([null, 200_000_000, null]);
+  });
+
+  it('marks a truncated line whose length is unknown', () => {
+    const state = applyEvents(initialTimeline(), [ev(1, 'run.log', 'x', { truncated: true })]);
+    const line = state.items[0];
+    expect(line?.kind === 'line' ? line.truncatedFrom : null).toBe(-1);
+  });
+
+  it('formats byte counts for the marker', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(65_536)).toBe('64 KiB');
+    expect(formatBytes(200_000_000)).toBe('190.7 MiB');
   });
 });

@@ -38,6 +38,8 @@ export interface LineItem {
   text: string;
   stream: 'stdout' | 'stderr' | string;
   commandIndex: number | null;
+  /** The line was longer than the runner's limit and is stored cut: its whole length in bytes. */
+  truncatedFrom: number | null;
 }
 
 export interface MessageItem {
@@ -259,6 +261,7 @@ class Draft {
           text: event.message ?? str(payload.line) ?? '',
           stream: str(payload.stream) ?? 'stdout',
           commandIndex: num(payload.commandIndex),
+          truncatedFrom: payload.truncated === true ? (num(payload.originalLength) ?? -1) : null,
         });
         this.lineCount++;
         return;
@@ -523,4 +526,18 @@ export function commandOutcome(item: CommandItem, runEnded: boolean): string {
   if (item.timedOut) return `timed out (${exit})`;
   if (item.cancelled) return `cancelled (${exit})`;
   return exit;
+}
+
+/** 65536 → "64 KiB", 200000000 → "190.7 MiB". */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const text = Number.isInteger(value) ? String(value) : value.toFixed(1);
+  return `${text} ${units[unit]}`;
 }

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  */
 class BrowserEndToEndTest {
 
-    private static final Path BROWSER_TESTS = Path.of("browser").toAbsolutePath();
+    static final Path BROWSER_TESTS = Path.of("browser").toAbsolutePath();
     private static final Path LOG = Path.of("target", "browser-tests.log").toAbsolutePath();
     private static final Duration NPM_CI_TIMEOUT = Duration.ofMinutes(5);
     private static final Duration SUITE_TIMEOUT = Duration.ofMinutes(6);
@@ -111,7 +111,7 @@ class BrowserEndToEndTest {
     }
 
     /** {@code CHROMIUM_PATH}, else Debian's {@code /usr/bin/chromium}. */
-    private static Path chromium() {
+    static Path chromium() {
         String configured = System.getenv("CHROMIUM_PATH");
         Path path = Path.of(configured == null || configured.isBlank() ? "/usr/bin/chromium" : configured);
         if (!Files.isExecutable(path)) {
@@ -121,7 +121,7 @@ class BrowserEndToEndTest {
         return path;
     }
 
-    private static Path tool(String name, String install) {
+    static Path tool(String name, String install) {
         Optional<Path> found = Stream.of(
                         Optional.ofNullable(System.getenv("PATH")).orElse("").split(java.io.File.pathSeparator))
                 .filter(dir -> !dir.isEmpty())
@@ -143,7 +143,7 @@ class BrowserEndToEndTest {
     }
 
     /** {@code npm ci} unless node_modules was installed from this very lock file (a copy of it is the stamp). */
-    private static void npmCiIfNeeded(Path npm) throws IOException, InterruptedException {
+    static void npmCiIfNeeded(Path npm) throws IOException, InterruptedException {
         Path lock = BROWSER_TESTS.resolve("package-lock.json");
         Path stamp = BROWSER_TESTS.resolve(INSTALL_STAMP);
         if (Files.isRegularFile(stamp) && Files.mismatch(lock, stamp) == -1) {
@@ -160,13 +160,13 @@ class BrowserEndToEndTest {
         Files.copy(lock, stamp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private record Result(int exitCode, String tail) {}
+    record Result(int exitCode, String tail) {}
 
     /**
      * Runs a command in {@code e2e-tests/browser/}, echoing its output line by line (to this test's output and to
      * {@code copy}); past the timeout the command and its children (Chromium) are killed.
      */
-    private static Result run(List<String> command, Map<String, String> env, Duration timeout, PrintStream copy)
+    static Result run(List<String> command, Map<String, String> env, Duration timeout, PrintStream copy)
             throws IOException, InterruptedException {
         ProcessBuilder builder =
                 new ProcessBuilder(command).directory(BROWSER_TESTS.toFile()).redirectErrorStream(true);

@@ -35,6 +35,11 @@ final class Stack implements AutoCloseable {
     final Service runner;
 
     private Stack(DatabaseSettings database, Path root, Map<String, String> extraRunnerEnv) {
+        this(database, root, Map.of(), extraRunnerEnv);
+    }
+
+    private Stack(
+            DatabaseSettings database, Path root, Map<String, String> extraEnv, Map<String, String> extraRunnerEnv) {
         this.database = database;
         this.root = root;
         Map<String, String> common = new HashMap<>();
@@ -44,6 +49,7 @@ final class Stack implements AutoCloseable {
         common.put("RUNNER_INTERNAL_TOKEN", INTERNAL_TOKEN);
         common.put("CREDENTIAL_ENCRYPTION_KEY", ENCRYPTION_KEY);
         common.put("RUN_LEASE_SECONDS", "5");
+        common.putAll(extraEnv);
 
         int apiPort = freePort();
         Map<String, String> apiEnv = new HashMap<>(common);
@@ -78,8 +84,17 @@ final class Stack implements AutoCloseable {
 
     /** Like {@link #start()}, with more (or other) environment variables for the runner, e.g. its agent CLIs. */
     static Stack start(Map<String, String> extraRunnerEnv) throws IOException {
-        Stack stack = new Stack(
-                TestDatabase.shared().freshDatabase(), Files.createTempDirectory("agent-center-e2e"), extraRunnerEnv);
+        return start(new Stack(
+                TestDatabase.shared().freshDatabase(), Files.createTempDirectory("agent-center-e2e"), extraRunnerEnv));
+    }
+
+    /** On a database of the test's own (one it may stop), with more environment variables for every service. */
+    static Stack start(DatabaseSettings database, Map<String, String> extraEnv, Map<String, String> extraRunnerEnv)
+            throws IOException {
+        return start(new Stack(database, Files.createTempDirectory("agent-center-e2e"), extraEnv, extraRunnerEnv));
+    }
+
+    private static Stack start(Stack stack) throws IOException {
         try {
             stack.api.start(); // migrates the fresh database first, so the others start on a ready schema
             stack.api.awaitHealthy();
@@ -105,8 +120,12 @@ final class Stack implements AutoCloseable {
         }
     }
 
+    /** The module's built jar; {@code -Dagent-center.e2e.jars=DIR} runs the jars in DIR instead (e.g. an older build). */
     private static Path jar(String module) {
-        Path jar = Path.of("..", module, "target", module + ".jar")
+        String elsewhere = System.getProperty("agent-center.e2e.jars");
+        Path jar = (elsewhere == null || elsewhere.isBlank()
+                        ? Path.of("..", module, "target", module + ".jar")
+                        : Path.of(elsewhere, module + ".jar"))
                 .toAbsolutePath()
                 .normalize();
         if (!Files.isRegularFile(jar)) {
@@ -131,6 +150,7 @@ final class Stack implements AutoCloseable {
         private final Map<String, String> env;
         private final Path log;
         private Process process;
+        private int starts;
 
         Service(String name, Path jar, int port, Map<String, String> env, Path root) {
             this.name = name;
@@ -141,15 +161,52 @@ final class Stack implements AutoCloseable {
         }
 
         void start() throws IOException {
+            if (process != null) {
+                starts++;
+            }
             String java = ProcessHandle.current().info().command().orElse("java");
-            List<String> command = new ArrayList<>(
-                    List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", jar.toString()));
+            // the launcher's JVM options (-Xmx256m: a service must live within it), and a GC log to read its heap
+            // high-water mark from (HeapLog)
+            List<String> command = new ArrayList<>(List.of(
+                    java,
+                    "-Xmx256m",
+                    "-XX:TieredStopAtLevel=1",
+                    "-XX:+UseSerialGC",
+                    "-XX:+ExitOnOutOfMemoryError",
+                    "-Xlog:gc:file=" + gcLog() + "::filecount=0",
+                    "-jar",
+                    jar.toString()));
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             builder.environment().putAll(env);
             builder.environment().remove("DATABASE_URL");
             process = builder.start();
+        }
+
+        /** The GC log of the JVM started last (a restart starts a new one beside it). */
+        Path gcLog() {
+            return log.resolveSibling(name + "-gc-" + starts + ".log");
+        }
+
+        /** Every GC log this service wrote, one per start. */
+        List<Path> gcLogs() {
+            List<Path> logs = new ArrayList<>();
+            for (int i = 0; i <= starts; i++) {
+                Path file = log.resolveSibling(name + "-gc-" + i + ".log");
+                if (Files.exists(file)) {
+                    logs.add(file);
+                }
+            }
+            return logs;
+        }
+
+        boolean alive() {
+            return process != null && process.isAlive();
+        }
+
+        long pid() {
+            return process.pid();
         }
 
         void awaitHealthy() {

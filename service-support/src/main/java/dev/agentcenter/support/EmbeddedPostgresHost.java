@@ -53,12 +53,20 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
     private final Path dataDirectory;
     private final FileChannel ownerLock; // null when joined
     private final DatabaseSettings settings;
+    private final List<String> serverOptions; // empty when joined
 
-    private EmbeddedPostgresHost(Path binaries, Path dataDirectory, FileChannel ownerLock, int port, String password) {
+    private EmbeddedPostgresHost(
+            Path binaries,
+            Path dataDirectory,
+            FileChannel ownerLock,
+            int port,
+            String password,
+            List<String> serverOptions) {
         this.binaries = binaries;
         this.dataDirectory = dataDirectory;
         this.ownerLock = ownerLock;
         this.settings = new DatabaseSettings("jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE, USER, password);
+        this.serverOptions = List.copyOf(serverOptions);
     }
 
     /**
@@ -90,7 +98,7 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
                 Optional<String> password = readPassword(data);
                 if (port.isPresent() && password.isPresent() && ensureDatabase(port.get(), password.get(), false)) {
                     log.info("Joining embedded Postgres on port {} ({})", port.get(), data);
-                    return new EmbeddedPostgresHost(null, data, null, port.get(), password.get());
+                    return new EmbeddedPostgresHost(null, data, null, port.get(), password.get(), List.of());
                 }
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("Another process holds " + lockFile(data) + " but no Postgres"
@@ -131,6 +139,22 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
             options.add("-F"); // fsync off
         }
         long begin = System.nanoTime();
+        pgCtlStart(binaries, data, options);
+        EmbeddedPostgresHost host = new EmbeddedPostgresHost(binaries, data, lock, port, password, options);
+        if (!fresh) {
+            requirePassword(data, port, password);
+        }
+        ensureDatabase(port, password, true);
+        log.info(
+                "Embedded Postgres started on port {} in {} ms ({})",
+                port,
+                (System.nanoTime() - begin) / 1_000_000,
+                data);
+        return host;
+    }
+
+    private static void pgCtlStart(Path binaries, Path data, List<String> options)
+            throws IOException, InterruptedException {
         run(
                 binaries,
                 "pg_ctl",
@@ -144,17 +168,42 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
                 "-t",
                 Long.toString(STARTUP_WAIT.toSeconds()),
                 "start");
-        EmbeddedPostgresHost host = new EmbeddedPostgresHost(binaries, data, lock, port, password);
-        if (!fresh) {
-            requirePassword(data, port, password);
+    }
+
+    /**
+     * Stops the server this process started ({@code pg_ctl stop -m fast}: open connections are cut), keeping its
+     * data directory, port and owner lock, so that {@link #startServer()} brings the same database back at the same
+     * address. For fault tests: this is what a Postgres outage or restart looks like to the services.
+     */
+    public void stopServer() {
+        requireOwner();
+        try {
+            run(binaries, "pg_ctl", "-D", dataDirectory.toString(), "-m", "fast", "-t", "30", "-w", "stop");
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not stop embedded Postgres in " + dataDirectory, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
-        ensureDatabase(port, password, true);
-        log.info(
-                "Embedded Postgres started on port {} in {} ms ({})",
-                port,
-                (System.nanoTime() - begin) / 1_000_000,
-                data);
-        return host;
+    }
+
+    /** Starts the server again after {@link #stopServer()}, on the same port with the same settings. */
+    public void startServer() {
+        requireOwner();
+        try {
+            pgCtlStart(binaries, dataDirectory, serverOptions);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not start embedded Postgres in " + dataDirectory, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void requireOwner() {
+        if (ownerLock == null) {
+            throw new IllegalStateException("Only the process that started the server can stop or start it");
+        }
     }
 
     /** {@code initdb} into a staging directory beside {@code data}, then renamed to it (which must be empty). */

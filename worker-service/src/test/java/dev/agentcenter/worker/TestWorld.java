@@ -52,6 +52,11 @@ public final class TestWorld implements AutoCloseable {
         return new TestWorld(TestDatabase.shared().freshDatabase());
     }
 
+    /** A world on a database of the test's own (e.g. one it stops and starts). */
+    public static TestWorld on(DatabaseSettings settings) {
+        return new TestWorld(settings);
+    }
+
     /** Settings as in production, except for the ones a test passes. */
     public static Settings settings() {
         return new Settings();

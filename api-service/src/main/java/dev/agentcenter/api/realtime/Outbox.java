@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * The bounded outbound queue of one client, drained by its own virtual thread. Whoever produces messages (the
  * listener's feed readers, a backlog reader, the session's own thread) only enqueues, so a slow or stuck client
  * can never block anyone else; when its queue exceeds the limit it is given up ({@code onOverflow}) and the client
- * resumes by sequence.
+ * resumes by sequence. Every outbox also draws on one {@link ByteBudget} shared by all clients, so their total is
+ * bounded too: past half of it clients lag, past all of it the client whose message does not fit is given up.
  */
 final class Outbox<T> {
 
@@ -33,6 +34,7 @@ final class Outbox<T> {
     private final Writer<T> writer;
     private final ToIntFunction<T> size;
     private final long maxBytes;
+    private final ByteBudget shared;
     private final Runnable onOverflow;
     private final Runnable onGiveUp;
     private final Runnable onFailure;
@@ -46,6 +48,7 @@ final class Outbox<T> {
             Writer<T> writer,
             ToIntFunction<T> size,
             long maxBytes,
+            ByteBudget shared,
             java.time.Duration stuckAfter,
             Runnable onOverflow,
             Runnable onGiveUp,
@@ -55,6 +58,7 @@ final class Outbox<T> {
         this.writer = writer;
         this.size = size;
         this.maxBytes = maxBytes;
+        this.shared = shared;
         this.onOverflow = onOverflow;
         this.onFailure = onFailure;
         Thread.ofVirtual().name(name).start(this::drain);
@@ -69,12 +73,14 @@ final class Outbox<T> {
             if (closed) {
                 return false;
             }
-            overflow = queuedBytes + bytes > maxBytes;
+            // a client's first message always fits the shared budget: answers to its requests must get out
+            overflow = queuedBytes + bytes > maxBytes || (queuedBytes > 0 && !shared.tryTake(bytes));
             if (overflow) {
                 giveUpLocked(onGiveUp);
             } else {
                 if (queuedBytes == 0) {
                     lastProgress = System.nanoTime();
+                    shared.take(bytes);
                 }
                 queuedBytes += bytes;
                 queue.add(message);
@@ -89,11 +95,14 @@ final class Outbox<T> {
         return true;
     }
 
-    /** True while at most half the limit is queued: live events may be queued; otherwise the client lags. */
+    /**
+     * True while at most half the limit is queued (and at most half the shared budget is used): live events may be
+     * queued; otherwise the client lags.
+     */
     boolean hasRoom() {
         lock.lock();
         try {
-            return !closed && queuedBytes <= maxBytes / 2;
+            return !closed && queuedBytes <= maxBytes / 2 && (queuedBytes == 0 || shared.halfFree());
         } finally {
             lock.unlock();
         }
@@ -108,7 +117,7 @@ final class Outbox<T> {
         boolean stuck = false;
         lock.lock();
         try {
-            while (!closed && queuedBytes > maxBytes / 2) {
+            while (!closed && (queuedBytes > maxBytes / 2 || (queuedBytes > 0 && !shared.halfFree()))) {
                 if (System.nanoTime() - lastProgress > stuckNanos) {
                     stuck = true;
                     giveUpLocked(onGiveUp);
@@ -142,6 +151,7 @@ final class Outbox<T> {
     private void giveUpLocked(Runnable finalAction) {
         closed = true;
         queue.clear();
+        shared.give(queuedBytes);
         queuedBytes = 0;
         queue.add(new Final(finalAction));
         room.signalAll();
@@ -182,13 +192,27 @@ final class Outbox<T> {
                     writer.write(message);
                 } catch (Exception e) {
                     log.debug("realtime client write failed: {}", e.toString());
-                    close();
+                    lock.lock();
+                    try {
+                        // nothing more will be written: what is queued goes back to the shared budget
+                        closed = true;
+                        queue.clear();
+                        shared.give(queuedBytes);
+                        queuedBytes = 0;
+                        room.signalAll();
+                    } finally {
+                        lock.unlock();
+                    }
                     onFailure.run();
                     return;
                 }
                 lock.lock();
                 try {
-                    queuedBytes -= size.applyAsInt(message);
+                    int bytes = size.applyAsInt(message);
+                    if (!closed || queuedBytes > 0) {
+                        queuedBytes -= bytes;
+                        shared.give(bytes);
+                    }
                     lastProgress = System.nanoTime();
                     room.signalAll();
                 } finally {

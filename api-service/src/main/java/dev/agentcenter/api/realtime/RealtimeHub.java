@@ -32,10 +32,19 @@ class RealtimeHub implements DisposableBean {
     private final ExecutorService readers = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("realtime-read-", 0).factory());
     private final AtomicLong notifications = new AtomicLong();
+    private final ByteBudget tailBudget;
+    private final ByteBudget outboxBudget;
 
     RealtimeHub(RealtimeReads reads, RealtimeProperties properties) {
         this.reads = reads;
         this.properties = properties;
+        this.tailBudget = new ByteBudget(properties.totalTailBytes());
+        this.outboxBudget = new ByteBudget(properties.totalBufferBytes());
+    }
+
+    /** The bytes all clients' outboxes share. */
+    ByteBudget outboxBudget() {
+        return outboxBudget;
     }
 
     /**
@@ -68,7 +77,13 @@ class RealtimeHub implements DisposableBean {
 
     void unsubscribe(Subscription subscription) {
         subscription.close();
-        feeds.computeIfPresent(subscription.runId(), (id, feed) -> feed.remove(subscription) ? null : feed);
+        feeds.computeIfPresent(subscription.runId(), (id, feed) -> {
+            if (feed.remove(subscription)) {
+                feed.dispose();
+                return null;
+            }
+            return feed;
+        });
     }
 
     void watchTasks(Consumer<UUID> watcher) {
@@ -119,7 +134,9 @@ class RealtimeHub implements DisposableBean {
                 "notifications", notifications.get(),
                 "feedReads", reads.feedReads(),
                 "backlogReads", reads.backlogReads(),
-                "runLookups", reads.runLookups());
+                "runLookups", reads.runLookups(),
+                "tailBytes", tailBudget.used(),
+                "outboxBytes", outboxBudget.used());
     }
 
     @Override
@@ -129,7 +146,9 @@ class RealtimeHub implements DisposableBean {
 
     private RunFeed register(Subscription subscription) {
         return feeds.compute(subscription.runId(), (id, existing) -> {
-            RunFeed feed = existing == null ? new RunFeed(id, properties.tailSize()) : existing;
+            RunFeed feed = existing == null
+                    ? new RunFeed(id, properties.tailSize(), properties.tailBytes(), tailBudget)
+                    : existing;
             feed.add(subscription);
             return feed;
         });
@@ -138,7 +157,9 @@ class RealtimeHub implements DisposableBean {
     private void readLoop(RunFeed feed) {
         try {
             while (true) {
-                List<FeedEvent> events = reads.feed(feed.runId(), feed.lastRead(), properties.pageSize());
+                RealtimeReads.FeedPage page =
+                        reads.feed(feed.runId(), feed.lastRead(), properties.pageSize(), properties.pageBytes());
+                List<FeedEvent> events = page.events();
                 List<Subscription> targets = feed.append(events);
                 if (!events.isEmpty()) {
                     for (Subscription subscription : targets) {
@@ -147,7 +168,7 @@ class RealtimeHub implements DisposableBean {
                         }
                     }
                 }
-                if (events.size() < properties.pageSize() && feed.finishRead()) {
+                if (!page.more() && feed.finishRead()) {
                     return;
                 }
             }
@@ -178,8 +199,10 @@ class RealtimeHub implements DisposableBean {
                 if (page != null) {
                     reachedHead = true;
                 } else {
-                    page = reads.backlog(subscription.runId(), after, properties.pageSize());
-                    reachedHead = page.size() < properties.pageSize();
+                    RealtimeReads.FeedPage read =
+                            reads.backlog(subscription.runId(), after, properties.pageSize(), properties.pageBytes());
+                    page = read.events();
+                    reachedHead = !read.more();
                 }
                 Subscription.Progress progress = subscription.backlog(page, reachedHead);
                 if (progress == Subscription.Progress.DONE) {

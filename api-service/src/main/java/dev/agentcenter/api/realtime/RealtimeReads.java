@@ -17,6 +17,9 @@ class RealtimeReads {
     /** What a subscriber needs to know about a run when it subscribes. */
     record RunState(long lastSequence, String status) {}
 
+    /** Events read in one go, and whether more followed (the read ended at its limit or byte budget). */
+    record FeedPage(List<FeedEvent> events, boolean more) {}
+
     private final RunStore runs;
     private final JdbcClient db;
     private final ObjectMapper json;
@@ -31,15 +34,15 @@ class RealtimeReads {
     }
 
     /** The live feed of a run reading what was committed since its last read (once for all subscribers). */
-    List<FeedEvent> feed(UUID runId, long afterSequence, int limit) {
+    FeedPage feed(UUID runId, long afterSequence, int limit, long maxBytes) {
         feedReads.incrementAndGet();
-        return read(runId, afterSequence, limit);
+        return read(runId, afterSequence, limit, maxBytes);
     }
 
     /** One subscriber catching up from its own position (only when the in-memory tail does not reach back). */
-    List<FeedEvent> backlog(UUID runId, long afterSequence, int limit) {
+    FeedPage backlog(UUID runId, long afterSequence, int limit, long maxBytes) {
         backlogReads.incrementAndGet();
-        return read(runId, afterSequence, limit);
+        return read(runId, afterSequence, limit, maxBytes);
     }
 
     /** The committed last sequence and status of a run, or empty when there is no such run. */
@@ -63,10 +66,9 @@ class RealtimeReads {
         return runLookups.get();
     }
 
-    private List<FeedEvent> read(UUID runId, long afterSequence, int limit) {
-        return runs.events(runId, afterSequence, limit).stream()
-                .map(this::toFeed)
-                .toList();
+    private FeedPage read(UUID runId, long afterSequence, int limit, long maxBytes) {
+        RunStore.EventPage<RunEvent> page = runs.events(runId, afterSequence, limit, maxBytes);
+        return new FeedPage(page.items().stream().map(this::toFeed).toList(), page.more());
     }
 
     private FeedEvent toFeed(RunEvent event) {

@@ -150,11 +150,14 @@ class RealtimeWebSocketHandler extends TextWebSocketHandler {
         return node;
     }
 
+    /** A message for one client and what it weighs in the outboxes (its UTF-8 bytes, or close to them). */
+    private record Outgoing(String text, int bytes) {}
+
     /** One connected client: its outbox, its run subscriptions, whether it follows tasks. */
     private final class Client {
 
         private final WebSocketSession session;
-        private final Outbox<String> outbox;
+        private final Outbox<Outgoing> outbox;
         private final Map<UUID, Subscription> subscriptions = new ConcurrentHashMap<>();
         private final Consumer<UUID> taskWatcher = this::taskChanged;
         private volatile boolean watchingTasks;
@@ -163,9 +166,10 @@ class RealtimeWebSocketHandler extends TextWebSocketHandler {
             this.session = session;
             this.outbox = new Outbox<>(
                     "ws-" + session.getId(),
-                    text -> session.sendMessage(new TextMessage(text)),
-                    String::length,
+                    message -> session.sendMessage(new TextMessage(message.text())),
+                    Outgoing::bytes,
                     properties.clientBufferBytes(),
+                    hub.outboxBudget(),
                     properties.stuckClientTimeout(),
                     () -> {
                         log.info("closing websocket {}: {}", session.getId(), TOO_SLOW.getReason());
@@ -179,7 +183,8 @@ class RealtimeWebSocketHandler extends TextWebSocketHandler {
         }
 
         void send(ObjectNode message) {
-            outbox.offer(json.writeValueAsString(message));
+            String text = json.writeValueAsString(message);
+            outbox.offer(new Outgoing(text, text.length()));
         }
 
         void error(String code, String message) {
@@ -194,7 +199,7 @@ class RealtimeWebSocketHandler extends TextWebSocketHandler {
             return new Subscription.Sink() {
                 @Override
                 public boolean send(FeedEvent event) {
-                    return outbox.offer(prefix + event.json() + "}");
+                    return outbox.offer(new Outgoing(prefix + event.json() + "}", prefix.length() + event.bytes() + 1));
                 }
 
                 @Override

@@ -38,7 +38,7 @@ class RunEventStreamController implements DisposableBean {
 
     private record Event(FeedEvent event) implements Item {
         public int size() {
-            return event.json().length() + 64;
+            return event.bytes() + 64;
         }
     }
 
@@ -86,6 +86,7 @@ class RunEventStreamController implements DisposableBean {
                 item -> write(emitter, item, end),
                 Item::size,
                 properties.clientBufferBytes(),
+                hub.outboxBudget(),
                 properties.stuckClientTimeout(),
                 end,
                 () -> emitter.completeWithError(new IOException("too slow: resume with Last-Event-ID")),

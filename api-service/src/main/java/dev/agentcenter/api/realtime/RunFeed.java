@@ -8,25 +8,30 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The live feed of one followed run: the last sequence read from the database, a bounded tail of recent events and
- * the subscribers. Reads are coalesced: a notification that arrives while a read is in flight only marks the feed
+ * The live feed of one followed run: the last sequence read from the database, a tail of recent events (bounded by
+ * count and bytes, and by the budget all tails share) and the subscribers. Reads are coalesced: a notification that arrives while a read is in flight only marks the feed
  * dirty, and the running read goes round once more.
  */
 final class RunFeed {
 
     private final UUID runId;
     private final int tailSize;
+    private final long maxTailBytes;
+    private final ByteBudget tailBudget;
     private final Set<Subscription> subscribers = ConcurrentHashMap.newKeySet();
     private final ArrayDeque<FeedEvent> tail = new ArrayDeque<>();
+    private long tailBytes;
     /** -1 until known: nothing is read before the feed knows where the committed events end. */
     private long lastRead = -1;
 
     private boolean reading;
     private boolean dirty;
 
-    RunFeed(UUID runId, int tailSize) {
+    RunFeed(UUID runId, int tailSize, long maxTailBytes, ByteBudget tailBudget) {
         this.runId = runId;
         this.tailSize = tailSize;
+        this.maxTailBytes = maxTailBytes;
+        this.tailBudget = tailBudget;
     }
 
     UUID runId() {
@@ -89,14 +94,52 @@ final class RunFeed {
                 continue;
             }
             lastRead = event.sequence();
-            if (tailSize > 0) {
-                if (tail.size() == tailSize) {
-                    tail.pollFirst();
-                }
-                tail.addLast(event);
-            }
+            keepInTail(event);
         }
         return new ArrayList<>(subscribers);
+    }
+
+    /**
+     * Adds to the tail, dropping its oldest events to stay within the count, the bytes and the shared budget. The
+     * tail must stay contiguous up to {@link #lastRead}: an event that cannot be kept empties it.
+     */
+    private void keepInTail(FeedEvent event) {
+        if (tailSize == 0 || event.bytes() > maxTailBytes) {
+            clearTail();
+            return;
+        }
+        while (!tail.isEmpty() && (tail.size() >= tailSize || tailBytes + event.bytes() > maxTailBytes)) {
+            dropOldest();
+        }
+        while (!tailBudget.tryTake(event.bytes())) {
+            if (tail.isEmpty()) {
+                return; // other runs' tails hold the budget: this one stays empty for now
+            }
+            dropOldest();
+        }
+        tail.addLast(event);
+        tailBytes += event.bytes();
+    }
+
+    private void dropOldest() {
+        FeedEvent dropped = tail.pollFirst();
+        tailBytes -= dropped.bytes();
+        tailBudget.give(dropped.bytes());
+    }
+
+    private void clearTail() {
+        tailBudget.give(tailBytes);
+        tail.clear();
+        tailBytes = 0;
+    }
+
+    /** The feed is no longer followed: its tail's bytes go back to the shared budget. */
+    synchronized void dispose() {
+        clearTail();
+    }
+
+    synchronized long tailBytes() {
+        return tailBytes;
     }
 
     /** After a read: true when done, false when a notification came meanwhile and the reader must go again. */

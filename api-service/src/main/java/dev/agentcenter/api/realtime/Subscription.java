@@ -31,12 +31,18 @@ final class Subscription {
         void abort(String reason);
     }
 
-    /** Live events kept while the backlog is read; past this they are dropped and read from the database again. */
+    /**
+     * Live events kept while the backlog is read, by count and by bytes; past either they are dropped and read from
+     * the database again.
+     */
     private static final int MAX_PENDING = 10_000;
+
+    private static final long MAX_PENDING_BYTES = 1024 * 1024;
 
     private final UUID runId;
     private final Sink sink;
     private final ArrayDeque<FeedEvent> pending = new ArrayDeque<>();
+    private long pendingBytes;
     private long lastSent;
     private boolean catchingUp = true;
     private boolean pendingOverflowed;
@@ -146,12 +152,14 @@ final class Subscription {
         while (!pending.isEmpty()) {
             FeedEvent next = pending.peekFirst();
             if (next.sequence() <= lastSent) {
-                pending.pollFirst();
+                pendingBytes -= pending.pollFirst().bytes();
             } else if (next.sequence() == lastSent + 1) {
                 if (!sink.hasRoom()) {
                     return Progress.MORE;
                 }
-                send(pending.pollFirst());
+                FeedEvent event = pending.pollFirst();
+                pendingBytes -= event.bytes();
+                send(event);
                 if (closed) {
                     return Progress.DONE;
                 }
@@ -176,11 +184,13 @@ final class Subscription {
             if (event.sequence() <= lastSent) {
                 continue;
             }
-            if (pending.size() >= MAX_PENDING) {
+            if (pending.size() >= MAX_PENDING || pendingBytes + event.bytes() > MAX_PENDING_BYTES) {
                 pending.clear();
+                pendingBytes = 0;
                 pendingOverflowed = true;
             }
             pending.addLast(event);
+            pendingBytes += event.bytes();
         }
     }
 

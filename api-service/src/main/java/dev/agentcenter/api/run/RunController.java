@@ -15,7 +15,6 @@ import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.UUID;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -40,11 +39,13 @@ class RunController {
     private final RunStore runs;
     private final RunQueue queue;
     private final RunCancellation cancellation;
+    private final EventPageProperties pages;
 
-    RunController(RunStore runs, RunQueue queue, RunCancellation cancellation) {
+    RunController(RunStore runs, RunQueue queue, RunCancellation cancellation, EventPageProperties pages) {
         this.runs = runs;
         this.queue = queue;
         this.cancellation = cancellation;
+        this.pages = pages;
     }
 
     /** Queues a run of a task (409 {@code task_has_active_run} while another is active). */
@@ -68,8 +69,9 @@ class RunController {
     }
 
     /**
-     * Events in sequence order after {@code afterSequence}. {@code nextCursor} is the last sequence returned when
-     * more may follow: pass it as {@code afterSequence}.
+     * Events in sequence order after {@code afterSequence}: at most {@code limit}, and a page also ends once its
+     * messages and payloads reach {@code API_EVENT_PAGE_BYTES}. {@code nextCursor} is the last sequence returned when
+     * more follow: pass it as {@code afterSequence}.
      */
     @GetMapping("/{id}/events")
     Page<RunEvent> events(
@@ -78,9 +80,9 @@ class RunController {
             @RequestParam(required = false) Integer limit) {
         int size = eventLimit(limit, afterSequence);
         requireRun(id);
-        List<RunEvent> page = runs.events(id, afterSequence, size);
+        RunStore.EventPage<RunEvent> page = runs.events(id, afterSequence, size, pages.pageBytes());
         return new Page<>(
-                page, page.size() == size ? Long.toString(page.getLast().sequence()) : null);
+                page.items(), page.more() ? Long.toString(page.items().getLast().sequence()) : null);
     }
 
     /** Output lines only, in JSON pages like {@link #events}. */
@@ -95,9 +97,9 @@ class RunController {
         }
         int size = eventLimit(limit, afterSequence);
         requireRun(id);
-        List<LogLine> page = runs.logs(id, afterSequence, size);
+        RunStore.EventPage<LogLine> page = runs.logs(id, afterSequence, size, pages.pageBytes());
         return new Page<>(
-                page, page.size() == size ? Long.toString(page.getLast().sequence()) : null);
+                page.items(), page.more() ? Long.toString(page.items().getLast().sequence()) : null);
     }
 
     /** The whole output as plain text, one line per output line, streamed. */
@@ -106,7 +108,7 @@ class RunController {
         requireRun(id);
         StreamingResponseBody body = out -> {
             BufferedWriter writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
-            runs.eachLogLine(id, line -> {
+            runs.eachLogLine(id, pages.pageBytes(), line -> {
                 try {
                     writer.write(line == null ? "" : line);
                     writer.write('\n');

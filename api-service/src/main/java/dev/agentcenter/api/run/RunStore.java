@@ -71,46 +71,122 @@ public class RunStore {
                 .list();
     }
 
-    /** Up to {@code limit} events after {@code afterSequence}, in order. */
-    public List<RunEvent> events(UUID runId, long afterSequence, int limit) {
-        return db.sql("""
-                        SELECT * FROM run_events WHERE run_id = :runId AND sequence > :after
-                        ORDER BY sequence LIMIT :limit""")
+    /**
+     * A page of a run's events or output lines, in sequence order.
+     *
+     * @param more whether more follow: the page ended at its limit or at its byte budget
+     */
+    public record EventPage<T>(List<T> items, boolean more) {}
+
+    /**
+     * Events after {@code afterSequence}, in order: at most {@code limit}, and no more than {@code maxBytes} of
+     * messages and payloads (but at least one event, however large). Postgres measures the sizes, so events past the
+     * budget are never read into this process.
+     */
+    public EventPage<RunEvent> events(UUID runId, long afterSequence, int limit, long maxBytes) {
+        List<Budgeted<RunEvent>> rows = db.sql(budgeted(
+                        "SELECT * FROM run_events WHERE run_id = :runId AND sequence > :after",
+                        "octet_length(coalesce(e.message, '')) + octet_length(e.payload::text)",
+                        "p.run_id, p.event_type, p.level, p.created_at,"
+                                + " CASE WHEN p.fits THEN p.message END AS message,"
+                                + " CASE WHEN p.fits THEN p.payload::text END AS payload"))
                 .param("runId", runId)
                 .param("after", afterSequence)
-                .param("limit", limit)
-                .query(this::mapEvent)
+                .param("limitPlusOne", limit + 1)
+                .param("maxBytes", maxBytes)
+                .query((rs, row) -> rs.getBoolean("fits")
+                        ? new Budgeted<>(true, mapEvent(rs, row))
+                        : new Budgeted<RunEvent>(false, null))
                 .list();
+        return page(rows, limit);
     }
 
-    List<LogLine> logs(UUID runId, long afterSequence, int limit) {
-        return db.sql("""
-                        SELECT sequence, message, payload->>'stream' AS stream,
-                               (payload->>'commandIndex')::int AS command_index, created_at
-                          FROM run_events
-                         WHERE run_id = :runId AND sequence > :after AND event_type = 'run.log'
-                         ORDER BY sequence LIMIT :limit""")
+    /** Output lines after {@code afterSequence}, bounded like {@link #events}. */
+    EventPage<LogLine> logs(UUID runId, long afterSequence, int limit, long maxBytes) {
+        List<Budgeted<LogLine>> rows = db.sql(budgeted(
+                        "SELECT * FROM run_events WHERE run_id = :runId AND sequence > :after"
+                                + " AND event_type = 'run.log'",
+                        "octet_length(coalesce(e.message, ''))",
+                        "p.created_at, CASE WHEN p.fits THEN p.message END AS message,"
+                                + " p.payload->>'stream' AS stream,"
+                                + " (p.payload->>'commandIndex')::int AS command_index,"
+                                + " coalesce(p.payload->'truncated' = 'true'::jsonb, false) AS truncated,"
+                                + " CASE WHEN jsonb_typeof(p.payload->'originalLength') = 'number'"
+                                + " THEN (p.payload->>'originalLength')::numeric::bigint END AS original_length"))
                 .param("runId", runId)
                 .param("after", afterSequence)
-                .param("limit", limit)
-                .query((rs, row) -> new LogLine(
-                        rs.getLong("sequence"),
-                        rs.getString("stream"),
-                        Rows.integer(rs, "command_index"),
-                        rs.getString("message"),
-                        Rows.instant(rs, "created_at")))
+                .param("limitPlusOne", limit + 1)
+                .param("maxBytes", maxBytes)
+                .query((rs, row) -> {
+                    if (!rs.getBoolean("fits")) {
+                        return new Budgeted<LogLine>(false, null);
+                    }
+                    long original = rs.getLong("original_length");
+                    Long originalLength = rs.wasNull() ? null : original;
+                    return new Budgeted<>(
+                            true,
+                            new LogLine(
+                                    rs.getLong("sequence"),
+                                    rs.getString("stream"),
+                                    Rows.integer(rs, "command_index"),
+                                    rs.getString("message"),
+                                    Rows.instant(rs, "created_at"),
+                                    rs.getBoolean("truncated"),
+                                    originalLength));
+                })
                 .list();
+        return page(rows, limit);
     }
 
-    /** Streams every output line of a run, in order, without holding them all in memory. */
-    void eachLogLine(UUID runId, Consumer<String> line) {
+    /** A row of a budgeted read: whether it fits the page; the first row that does not fit has no content. */
+    private record Budgeted<T>(boolean fits, T item) {}
+
+    /**
+     * Up to {@code :limitPlusOne} rows of {@code source} (which selects whole {@code run_events} rows), each with
+     * {@code fits}: it is the first, or the sizes up to and including it stay within {@code :maxBytes}. Only the rows
+     * that fit come back, and the first one that does not (so the caller knows more follow), without its text.
+     */
+    private static String budgeted(String source, String size, String columns) {
+        // each row's size is computed once (a jsonb payload is rendered as text for it), then summed in order
+        return "SELECT p.sequence, p.fits, " + columns
+                + " FROM (SELECT s.*, s.rn = 1 OR s.upto <= :maxBytes AS fits"
+                + "         FROM (SELECT z.*, row_number() OVER w AS rn, sum(z.size) OVER w AS upto"
+                + "                 FROM (SELECT e.*, " + size + " AS size"
+                + "                         FROM (" + source + " ORDER BY sequence LIMIT :limitPlusOne) e) z"
+                + "               WINDOW w AS (ORDER BY z.sequence ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) s"
+                + "        WHERE s.rn <= 2 OR s.upto - s.size <= :maxBytes) p"
+                + " ORDER BY p.sequence";
+    }
+
+    private static <T> EventPage<T> page(List<Budgeted<T>> rows, int limit) {
+        List<T> items = new java.util.ArrayList<>(Math.min(rows.size(), limit));
+        for (Budgeted<T> row : rows) {
+            if (!row.fits() || items.size() == limit) {
+                return new EventPage<>(items, true);
+            }
+            items.add(row.item());
+        }
+        return new EventPage<>(items, false);
+    }
+
+    /**
+     * Streams every output line of a run, in order, a bounded page at a time. A line that was stored cut ends with
+     * {@code [truncated: N bytes in all]}.
+     */
+    void eachLogLine(UUID runId, long pageBytes, Consumer<String> line) {
         long after = 0;
-        List<LogLine> batch;
+        EventPage<LogLine> page;
         do {
-            batch = logs(runId, after, 5_000);
-            batch.forEach(l -> line.accept(l.line()));
-            after = batch.isEmpty() ? after : batch.getLast().sequence();
-        } while (batch.size() == 5_000);
+            page = logs(runId, after, 5_000, pageBytes);
+            for (LogLine l : page.items()) {
+                String text = l.line() == null ? "" : l.line();
+                line.accept(
+                        l.truncated() && l.originalLength() != null
+                                ? text + " [truncated: " + l.originalLength() + " bytes in all]"
+                                : text);
+            }
+            after = page.items().isEmpty() ? after : page.items().getLast().sequence();
+        } while (page.more());
     }
 
     RunDiff diff(UUID runId) {

@@ -280,6 +280,86 @@ class RunApiTest extends ApiTestBase {
     }
 
     @Test
+    void eventAndLogPagesEndAtAByteBudgetAndTheCursorSaysWhereToContinue() {
+        UUID run = post("/api/runs", Map.of("taskId", newTask())).expect(201).id();
+        int lines = 60;
+        String big = "x".repeat(100 * 1024);
+        transactions.executeWithoutResult(status -> {
+            for (int i = 1; i <= lines; i++) {
+                eventLog.append(
+                        run,
+                        "run.log",
+                        dev.agentcenter.model.EventLevel.INFO,
+                        i + big,
+                        Map.of(
+                                "stream",
+                                "stdout",
+                                "commandIndex",
+                                0,
+                                "truncated",
+                                true,
+                                "originalLength",
+                                200_000_000L));
+            }
+        });
+
+        // 6 MiB of events: the page the web UI asks for (limit=5000) ends long before, and says where to go on
+        for (String kind : List.of("events", "logs")) {
+            List<Long> sequences = new java.util.ArrayList<>();
+            long after = 0;
+            int pages = 0;
+            while (true) {
+                JsonNode page = get("/api/runs/" + run + "/" + kind + "?afterSequence=" + after + "&limit=5000")
+                        .expect(200)
+                        .body();
+                pages++;
+                long bytes = 0;
+                for (JsonNode item : page.get("items")) {
+                    sequences.add(item.get("sequence").asLong());
+                    String text = item.has("message")
+                            ? item.get("message").asString()
+                            : item.get("line").asString();
+                    bytes += text.length();
+                }
+                assertThat(bytes).as("a page of " + kind).isLessThanOrEqualTo(2 * 1024 * 1024 + big.length() + 8);
+                if (page.get("nextCursor").isNull()) {
+                    break;
+                }
+                after = Long.parseLong(page.get("nextCursor").asString());
+                assertThat(after).isEqualTo(sequences.getLast());
+            }
+            long first = kind.equals("events") ? 1 : 2;
+            assertThat(sequences)
+                    .as(kind + ": every item once, in order")
+                    .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(first, lines + 1)
+                            .boxed()
+                            .toList());
+            assertThat(pages).as(kind + " pages").isGreaterThan(2);
+        }
+
+        JsonNode line = get("/api/runs/" + run + "/logs?limit=1")
+                .expect(200)
+                .body()
+                .get("items")
+                .get(0);
+        assertThat(line.get("truncated").asBoolean()).isTrue();
+        assertThat(line.get("originalLength").asLong()).isEqualTo(200_000_000L);
+        JsonNode event = get("/api/runs/" + run + "/events?afterSequence=1&limit=1")
+                .expect(200)
+                .body()
+                .get("items")
+                .get(0);
+        assertThat(event.get("payload").get("truncated").asBoolean()).isTrue();
+        assertThat(event.has("truncated"))
+                .as("the marker is in the payload only")
+                .isFalse();
+        Answer text = get("/api/runs/" + run + "/logs?format=text").expect(200);
+        assertThat(text.raw().body().lines().toList())
+                .hasSize(lines)
+                .allMatch(l -> l.endsWith(" [truncated: 200000000 bytes in all]"));
+    }
+
+    @Test
     void diffIsUnavailableUntilTheRunnerStoresIt() {
         UUID run = post("/api/runs", Map.of("taskId", newTask())).expect(201).id();
         assertThat(get("/api/runs/" + run + "/diff")

@@ -47,6 +47,9 @@ final class GroupProcess implements ShellCommand.Running {
     private volatile boolean detached;
     private Thread stdoutReader;
     private Thread stderrReader;
+    /** Per stream: a reader is inside the sink (e.g. waiting for the journal), not waiting for the process. */
+    private final java.util.concurrent.atomic.AtomicIntegerArray inSink =
+            new java.util.concurrent.atomic.AtomicIntegerArray(2);
 
     private GroupProcess(Process process, OutputSink sink) {
         this.process = process;
@@ -87,7 +90,23 @@ final class GroupProcess implements ShellCommand.Running {
     }
 
     private Thread reader(InputStream in, Stream stream, int maxLineBytes) {
-        LineReader lines = new LineReader(maxLineBytes, line -> deliver(stream, line));
+        LineReader lines = new LineReader(
+                maxLineBytes, maxLineBytes + ShellCommand.LONG_LINE_LOOKAHEAD_BYTES, new LineReader.Lines() {
+                    @Override
+                    public void line(String line) {
+                        deliver(stream, () -> sink.line(stream, line));
+                    }
+
+                    @Override
+                    public void longLine(String head, long length) {
+                        deliver(stream, () -> sink.longLine(stream, head, length));
+                    }
+
+                    @Override
+                    public void skipped(int bytes) {
+                        deliver(stream, () -> sink.skipped(stream, bytes));
+                    }
+                });
         return Thread.ofVirtual().name("command-" + pid + "-" + stream).start(() -> {
             try (in) {
                 lines.pump(in);
@@ -97,16 +116,19 @@ final class GroupProcess implements ShellCommand.Running {
         });
     }
 
-    private void deliver(Stream stream, String line) {
+    private void deliver(Stream stream, Runnable call) {
         if (detached) {
             return;
         }
+        inSink.incrementAndGet(stream.ordinal());
         try {
-            sink.line(stream, line);
+            call.run();
         } catch (RuntimeException e) {
             if (sinkFailureLogged.compareAndSet(false, true)) {
                 LOG.log(System.Logger.Level.WARNING, "Output sink of process " + pid + " failed; still reading", e);
             }
+        } finally {
+            inSink.decrementAndGet(stream.ordinal());
         }
     }
 
@@ -132,17 +154,27 @@ final class GroupProcess implements ShellCommand.Running {
         }
     }
 
+    /**
+     * Waits for both readers. Time spent in the sink does not count: a sink waiting for its database holds the rest
+     * of the output in the pipe, and that output must not be dropped. Only a pipe that stays open without anything
+     * to read (a process that left the group keeps it) is given up after {@link #DRAIN_AFTER_EXIT}.
+     */
     private void drain() throws InterruptedException {
         long deadline = System.nanoTime() + DRAIN_AFTER_EXIT.toNanos();
-        for (Thread reader : List.of(stdoutReader, stderrReader)) {
-            long left = Math.max(1, deadline - System.nanoTime());
-            if (!reader.join(Duration.ofNanos(left))) {
-                LOG.log(
-                        System.Logger.Level.WARNING,
-                        "Output of process {0} is still open after its group ended; ignoring the rest",
-                        pid);
-                detached = true;
-                return;
+        Stream[] streams = {Stream.STDOUT, Stream.STDERR};
+        Thread[] readers = {stdoutReader, stderrReader};
+        for (int i = 0; i < readers.length; i++) {
+            while (!readers[i].join(Duration.ofMillis(100))) {
+                if (inSink.get(streams[i].ordinal()) > 0) {
+                    deadline = System.nanoTime() + DRAIN_AFTER_EXIT.toNanos();
+                } else if (System.nanoTime() - deadline > 0) {
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "Output of process {0} is still open after its group ended; ignoring the rest",
+                            pid);
+                    detached = true;
+                    return;
+                }
             }
         }
     }

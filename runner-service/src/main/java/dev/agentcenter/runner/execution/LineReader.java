@@ -6,22 +6,64 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
 /**
- * Splits a byte stream into UTF-8 lines. Works on bytes rather than a {@code Reader} so that an over-long line can be
- * cut at {@link ShellCommand#MAX_LINE_BYTES} without buffering it whole, and cut between characters, never inside one.
- * Invalid UTF-8 becomes U+FFFD; {@code \r\n} ends a line like {@code \n}; a final line without a terminator is
- * delivered too.
+ * Splits a byte stream into UTF-8 lines, in bounded memory whatever the lines' length. Invalid UTF-8 becomes U+FFFD;
+ * {@code \r\n} ends a line like {@code \n}; a final line without a terminator is delivered too.
+ *
+ * <p>A line of at most {@code maxLineBytes} is delivered whole ({@link Lines#line}). A longer one is delivered once,
+ * at its end, as its first {@code headBytes} (cut between characters, never inside one) together with its full length
+ * ({@link Lines#longLine}); the bytes past the head are read and dropped, and reported as they are read ({@link
+ * Lines#skipped}) so that a line without end can still be counted. The head is longer than {@code maxLineBytes} so
+ * that the consumer can redact a secret that straddles the cut before it cuts the line itself.
  */
 final class LineReader {
 
-    private final int maxLineBytes;
-    private final Consumer<String> emit;
-    private final byte[] line;
-    private int length;
+    /** What a reader delivers. Called on the reading thread, in stream order. */
+    interface Lines {
+        void line(String line);
 
-    LineReader(int maxLineBytes, Consumer<String> emit) {
+        /** A line longer than the limit: its first bytes, and its length in bytes (without the terminator). */
+        void longLine(String head, long length);
+
+        /** Bytes of the current over-long line that are dropped (past the head), as they are read. */
+        default void skipped(int bytes) {}
+    }
+
+    private final int maxLineBytes;
+    private final Lines emit;
+    private final byte[] line;
+    /** Bytes of the current line held in {@link #line}. */
+    private int held;
+    /** Bytes of the current line so far, held or not. */
+    private long length;
+
+    private boolean endsWithCarriageReturn;
+
+    /**
+     * @param maxLineBytes lines up to this many bytes are delivered whole
+     * @param headBytes how much of a longer line is kept (at least {@code maxLineBytes})
+     */
+    LineReader(int maxLineBytes, int headBytes, Lines emit) {
+        if (headBytes < maxLineBytes) {
+            throw new IllegalArgumentException("headBytes < maxLineBytes");
+        }
         this.maxLineBytes = maxLineBytes;
         this.emit = emit;
-        this.line = new byte[maxLineBytes];
+        this.line = new byte[headBytes];
+    }
+
+    /** Every line as text: an over-long line's head counts as a line; the dropped part is not reported. */
+    LineReader(int maxLineBytes, Consumer<String> emit) {
+        this(maxLineBytes, maxLineBytes, new Lines() {
+            @Override
+            public void line(String line) {
+                emit.accept(line);
+            }
+
+            @Override
+            public void longLine(String head, long length) {
+                emit.accept(head);
+            }
+        });
     }
 
     /** Reads {@code in} to its end. */
@@ -32,56 +74,68 @@ final class LineReader {
             accept(buffer, read);
         }
         if (length > 0) {
-            emitLine(length);
+            endLine();
         }
     }
 
     void accept(byte[] buffer, int count) {
+        int skipped = 0;
         for (int i = 0; i < count; i++) {
             byte b = buffer[i];
             if (b == '\n') {
-                emitLine(length);
+                if (skipped > 0) {
+                    emit.skipped(skipped);
+                    skipped = 0;
+                }
+                endLine();
                 continue;
             }
-            // Cut lazily, on the byte after a full buffer: a line of exactly maxLineBytes then yields no empty piece.
-            if (length == maxLineBytes) {
-                emitPiece();
+            length++;
+            endsWithCarriageReturn = b == '\r';
+            if (held < line.length) {
+                line[held++] = b;
+            } else {
+                skipped++;
             }
-            line[length++] = b;
+        }
+        if (skipped > 0) {
+            emit.skipped(skipped);
         }
     }
 
-    private void emitLine(int end) {
-        int stop = end > 0 && line[end - 1] == '\r' ? end - 1 : end;
-        emit.accept(new String(line, 0, stop, StandardCharsets.UTF_8));
+    private void endLine() {
+        long total = endsWithCarriageReturn ? length - 1 : length;
+        if (total <= maxLineBytes) {
+            emit.line(new String(line, 0, (int) total, StandardCharsets.UTF_8));
+        } else {
+            int keep = (int) Math.min(held, total);
+            emit.longLine(new String(line, 0, characterBoundary(line, keep), StandardCharsets.UTF_8), total);
+        }
+        held = 0;
         length = 0;
+        endsWithCarriageReturn = false;
     }
 
-    private void emitPiece() {
-        int cut = characterBoundary();
-        emit.accept(new String(line, 0, cut, StandardCharsets.UTF_8));
-        int rest = length - cut;
-        System.arraycopy(line, cut, line, 0, rest);
-        length = rest;
-    }
-
-    /** The end of the last complete UTF-8 sequence, so a multi-byte character is not split across two pieces. */
-    private int characterBoundary() {
+    /**
+     * The end of the last complete UTF-8 sequence within {@code bytes[0..length)}, so a multi-byte character is not
+     * split by a cut there.
+     */
+    static int characterBoundary(byte[] bytes, int length) {
         int lead = length - 1;
         int continuation = 0;
-        while (lead >= 0 && continuation < 3 && (line[lead] & 0xC0) == 0x80) {
+        while (lead >= 0 && continuation < 3 && (bytes[lead] & 0xC0) == 0x80) {
             lead--;
             continuation++;
         }
-        if (lead < 0 || (line[lead] & 0x80) == 0) {
+        if (lead < 0 || (bytes[lead] & 0x80) == 0) {
             return length;
         }
         int expected;
-        if ((line[lead] & 0xE0) == 0xC0) {
+        if ((bytes[lead] & 0xE0) == 0xC0) {
             expected = 2;
-        } else if ((line[lead] & 0xF0) == 0xE0) {
+        } else if ((bytes[lead] & 0xF0) == 0xE0) {
             expected = 3;
-        } else if ((line[lead] & 0xF8) == 0xF0) {
+        } else if ((bytes[lead] & 0xF8) == 0xF0) {
             expected = 4;
         } else {
             return length; // not a lead byte: invalid anyway, cut anywhere

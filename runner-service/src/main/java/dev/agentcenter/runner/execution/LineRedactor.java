@@ -3,45 +3,38 @@ package dev.agentcenter.runner.execution;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Redacts the lines of one output stream as {@link ShellCommand} delivers them. A line is redacted on its own, except
- * that an over-long line arrives cut into pieces of about {@link ShellCommand#MAX_LINE_BYTES}: those go through a
- * {@link StreamingRedactor} until the line's last piece, so a secret across a cut is still caught. Such a line's text
- * then comes out in differently cut events (a bounded tail is held back to the next one), none of it lost.
- *
- * <p>A piece is recognised by its size alone (the reader cuts at most 3 bytes short of the limit), so a real line of
- * that exact size is taken for a piece too: its end then comes out at the start of the next line's event. Since the
- * reader always delivers something after a piece, no flush is needed. Not thread-safe: one per stream.
+ * Redacts the output lines {@link ShellCommand} delivers. A line is redacted on its own. An over-long line arrives as
+ * its start, {@link ShellCommand#LONG_LINE_LOOKAHEAD_BYTES} longer than the limit it is stored at: it is redacted
+ * first and cut to the limit afterwards ({@link #head}), so a secret that straddles the cut is masked, not left
+ * half-visible.
  */
 public final class LineRedactor {
 
-    private static final int SHORTEST_PIECE = ShellCommand.MAX_LINE_BYTES - 3;
-
     private final SecretRedactor redactor;
-    private final StreamingRedactor stream;
-    private boolean inLongLine;
 
     public LineRedactor(SecretRedactor redactor) {
         this.redactor = redactor;
-        this.stream = redactor.streaming();
     }
 
-    /** The redacted text to emit for this line, or {@code null} when nothing is safe to emit yet. */
+    /** The redacted line. */
     public String line(String line) {
-        if (isPiece(line)) {
-            inLongLine = true;
-            String out = stream.push(line);
-            return out.isEmpty() ? null : out;
-        }
-        if (!inLongLine) {
-            return redactor.redact(line);
-        }
-        inLongLine = false;
-        return stream.push(line) + stream.flush();
+        return redactor.redact(line);
     }
 
-    static boolean isPiece(String line) {
-        // A UTF-16 char is at most 3 UTF-8 bytes: most lines are too short to need counting.
-        return (long) line.length() * 3 >= SHORTEST_PIECE
-                && line.getBytes(StandardCharsets.UTF_8).length >= SHORTEST_PIECE;
+    /** The start of an over-long line, redacted, then cut to at most {@code maxBytes} bytes of UTF-8. */
+    public String head(String head, int maxBytes) {
+        return cut(redactor.redact(head), maxBytes);
+    }
+
+    /** {@code text} cut to at most {@code maxBytes} bytes of UTF-8, between characters. */
+    public static String cut(String text, int maxBytes) {
+        if ((long) text.length() * 3 <= maxBytes) {
+            return text; // a UTF-16 char is at most 3 bytes: short enough without counting
+        }
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length <= maxBytes) {
+            return text;
+        }
+        return new String(bytes, 0, LineReader.characterBoundary(bytes, maxBytes), StandardCharsets.UTF_8);
     }
 }

@@ -29,8 +29,18 @@ public final class ShellCommand {
     /** How long a timed-out command gets between TERM and KILL. */
     public static final Duration TIMEOUT_GRACE = Duration.ofSeconds(5);
 
-    /** Lines longer than this many bytes are delivered in pieces, so one runaway line cannot exhaust memory. */
+    /**
+     * Lines longer than this many bytes (of UTF-8, without the terminator) are not delivered whole: the sink gets
+     * their start and their length ({@link OutputSink#longLine}), so one runaway line cannot exhaust memory. A run
+     * stores such a line cut at this length, marked {@code truncated} with its {@code originalLength}.
+     */
     public static final int MAX_LINE_BYTES = 64 * 1024;
+
+    /**
+     * How much more than the limit of an over-long line is kept for the sink: enough for the longest secret the
+     * redactor matches, so a secret across the cut is still redacted before the line is cut.
+     */
+    public static final int LONG_LINE_LOOKAHEAD_BYTES = 16 * 1024;
 
     /** Exit code reported for a timed-out command that had to be killed, as GNU {@code timeout} does. */
     public static final int TIMEOUT_EXIT_CODE = 124;
@@ -72,11 +82,25 @@ public final class ShellCommand {
     /**
      * Receives output lines, without their line terminator. Called from two reader threads at once (one per stream),
      * in order within each stream, so implementations must be thread-safe. An exception thrown here is logged and the
-     * stream keeps being read, so that the process never blocks on a full pipe.
+     * stream keeps being read, so that the process never blocks on a full pipe. A sink that blocks (a full journal
+     * waiting for its database) pauses the process once the pipe is full: that is the backpressure that keeps output
+     * from piling up in memory, and the reader does not give up on a stream while its sink holds it.
      */
     @FunctionalInterface
     public interface OutputSink {
         void line(Stream stream, String line);
+
+        /**
+         * A line longer than the limit, at its end: its first bytes (the limit plus {@link
+         * #LONG_LINE_LOOKAHEAD_BYTES}, cut between characters) and its whole length in bytes. The default hands the
+         * start to {@link #line}.
+         */
+        default void longLine(Stream stream, String head, long length) {
+            line(stream, head);
+        }
+
+        /** Bytes of an over-long line that are read and dropped (past its start), as they are read. */
+        default void skipped(Stream stream, int bytes) {}
     }
 
     /**
@@ -131,7 +155,7 @@ public final class ShellCommand {
      * @param env the complete environment of the process (nothing is inherited)
      * @param stdin a file to read standard input from; {@code null} for {@code /dev/null}
      * @param timeout stop the program after this long; {@code null} for no limit
-     * @param maxLineBytes output lines longer than this are delivered in pieces
+     * @param maxLineBytes output lines longer than this are delivered cut ({@link OutputSink#longLine})
      */
     public record ArgvSpec(
             List<String> argv, Path cwd, Map<String, String> env, Path stdin, Duration timeout, int maxLineBytes) {

@@ -22,6 +22,12 @@ import org.springframework.validation.annotation.Validated;
  * @param drainTimeout {@code RUNNER_DRAIN_TIMEOUT_SECONDS} (default 20 s): on shutdown, how long running commands
  *     may finish before they are cancelled
  * @param maxPatchBytes {@code RUNNER_MAX_PATCH_BYTES} (default 5 MiB): larger diffs are stored truncated
+ * @param maxOutputBytes {@code RUNNER_MAX_OUTPUT_BYTES} (default 64 MiB): the most output one run may produce, counted
+ *     as each output event's message and payload in UTF-8 plus 64 bytes for its row, and the bytes of over-long lines
+ *     that were cut off; past it the run's processes are stopped and the run fails with {@code
+ *     output_limit_exceeded}
+ * @param outputBufferBytes {@code RUNNER_OUTPUT_BUFFER_BYTES} (default 4 MiB): a run's events held in memory while
+ *     they wait to be written (Postgres slow or unreachable); past it the run's processes are paused, not dropped
  */
 @Validated
 @ConfigurationProperties("agent-center.execution")
@@ -32,7 +38,9 @@ public record ExecutionProperties(
         @Min(3) @Max(3600) @DefaultValue("30") int leaseSeconds,
         @DefaultValue("5s") Duration cancelGrace,
         @DefaultValue("20s") Duration drainTimeout,
-        @Min(1024) @DefaultValue("5242880") int maxPatchBytes) {
+        @Min(1024) @DefaultValue("5242880") int maxPatchBytes,
+        @Min(1_048_576) @DefaultValue("67108864") long maxOutputBytes,
+        @Min(262_144) @DefaultValue("4194304") long outputBufferBytes) {
 
     public ExecutionProperties {
         githubToken = githubToken == null || githubToken.isBlank() ? null : githubToken.strip();

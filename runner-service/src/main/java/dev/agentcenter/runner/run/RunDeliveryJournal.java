@@ -2,7 +2,6 @@ package dev.agentcenter.runner.run;
 
 import dev.agentcenter.runner.delivery.GitDelivery;
 import dev.agentcenter.runner.delivery.GitHubPulls;
-import dev.agentcenter.runner.execution.LineRedactor;
 import dev.agentcenter.runner.execution.SecretRedactor;
 import dev.agentcenter.runner.execution.ShellCommand;
 import dev.agentcenter.support.events.RunEventWriter.Draft;
@@ -79,20 +78,7 @@ final class RunDeliveryJournal implements GitDelivery.Journal {
 
     @Override
     public ShellCommand.OutputSink gitOutput(String phase) {
-        LineRedactor stdout = new LineRedactor(redactor);
-        LineRedactor stderr = new LineRedactor(redactor);
-        return (stream, line) -> {
-            boolean isStdout = stream == ShellCommand.Stream.STDOUT;
-            String text = (isStdout ? stdout : stderr).line(line);
-            if (text != null) {
-                journal.log(new Draft(
-                        "run.log",
-                        "info",
-                        text,
-                        json.writeValueAsString(
-                                Map.of("stream", isStdout ? "stdout" : "stderr", "source", "git", "phase", phase))));
-            }
-        };
+        return new OutputLines(journal, redactor, json, Map.of("source", "git", "phase", phase));
     }
 
     /** {@code sql} (an UPDATE of runs without WHERE) applied to this run only while it is held under our lease. */

@@ -12,7 +12,6 @@ import dev.agentcenter.runner.agent.Agents;
 import dev.agentcenter.runner.delivery.GitDelivery;
 import dev.agentcenter.runner.execution.GitException;
 import dev.agentcenter.runner.execution.GitWorkspace;
-import dev.agentcenter.runner.execution.LineRedactor;
 import dev.agentcenter.runner.execution.LoginEnvironment;
 import dev.agentcenter.runner.execution.PermissionPolicy;
 import dev.agentcenter.runner.execution.SecretRedactor;
@@ -77,6 +76,8 @@ final class RunExecution {
     private volatile String cancelReason;
     private volatile ShellCommand.Running current;
     private volatile boolean lost;
+    /** The run's output passed RUNNER_MAX_OUTPUT_BYTES: its processes are being stopped, the run fails. */
+    private volatile boolean outputLimited;
     /** Completed by a cancel or a lost lease: stops the delivery, cancelling a GitHub call in flight. */
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
@@ -102,7 +103,14 @@ final class RunExecution {
         this.environment = environment;
         this.secrets = secrets;
         this.redactor = secrets.redactor();
-        this.journal = new RunJournal(context.runId(), context.leaseToken(), dataSource, this::onLeaseLost);
+        this.journal = new RunJournal(
+                context.runId(),
+                context.leaseToken(),
+                dataSource,
+                properties.outputBufferBytes(),
+                properties.maxOutputBytes(),
+                this::onLeaseLost,
+                this::onOutputLimit);
     }
 
     UUID runId() {
@@ -295,6 +303,7 @@ final class RunExecution {
             }
             lastExit = runCommand(workspace, policy, commands.get(index), index, commands.size());
         }
+        requireOutputWithinLimit();
         return lastExit;
     }
 
@@ -338,7 +347,7 @@ final class RunExecution {
         try (AgentRun agent = agents.prepare(request)) {
             redactor = redactor.with(agent.secrets().toArray(String[]::new));
             try {
-                current = agent.start(redactor, journal::log, properties.cancelGrace());
+                current = agent.start(redactor, journal::output, properties.cancelGrace());
                 if (cancelRequested || lost) {
                     stopCurrentCommand();
                 }
@@ -357,6 +366,7 @@ final class RunExecution {
         } catch (AgentException e) {
             throw new RunFailure(e.code(), e.getMessage());
         }
+        requireOutputWithinLimit();
         if (!result.ok() && !result.cancelled()) {
             throw result.exitCode() != null
                     ? new CommandFailure(result.code(), result.message(), result.exitCode())
@@ -408,17 +418,7 @@ final class RunExecution {
                 timeout);
         ShellCommand.Outcome outcome;
         try {
-            current = ShellCommand.start(
-                    spec,
-                    redacting((stream, text) -> journal.log(draft(
-                            "run.log",
-                            "info",
-                            text,
-                            Map.of(
-                                    "stream",
-                                    stream == ShellCommand.Stream.STDOUT ? "stdout" : "stderr",
-                                    "commandIndex",
-                                    index)))));
+            current = ShellCommand.start(spec, new OutputLines(journal, redactor, json, Map.of("commandIndex", index)));
             if (cancelRequested || lost) {
                 stopCurrentCommand();
             }
@@ -441,6 +441,7 @@ final class RunExecution {
         boolean ok = outcome.exitCode() == 0 && !outcome.timedOut() && !outcome.cancelled();
         String message = ok ? label + " finished" : label + " failed with exit code " + outcome.exitCode();
         journal.log(draft("run.command.finished", ok ? "info" : "error", message, finished));
+        requireOutputWithinLimit();
         if (outcome.timedOut()) {
             throw new CommandFailure(
                     "command_timed_out",
@@ -486,10 +487,15 @@ final class RunExecution {
         if (workspace != null) {
             payload.put("workspacePath", workspace.toAbsolutePath().toString());
         }
+        if (outputLimited) {
+            payload.put("maxOutputBytes", properties.maxOutputBytes());
+            payload.put("droppedOutputBytes", journal.droppedOutputBytes());
+        }
         List<Draft> drafts = List.of(
                 draft("run.status_changed", level, "Run " + status, Map.of("status", status)),
                 draft("run." + status, level, summary, payload));
-        journal.commit(drafts, connection -> {
+        // Retried by the journal while Postgres cannot be reached: false only when the run is no longer ours.
+        boolean recorded = journal.commit(drafts, connection -> {
             boolean updated = update(connection, """
                             UPDATE runs SET status = ?, finished_at = now(), error_code = ?, error_message = ?,
                                             exit_code = ?, lease_expires_at = NULL, updated_at = now()
@@ -499,6 +505,12 @@ final class RunExecution {
             }
             return updated;
         });
+        if (!recorded) {
+            log.warn(
+                    "Run {} ended {} here, but that was not recorded: the run is no longer held by this runner",
+                    context.runId(),
+                    status);
+        }
         return outcome;
     }
 
@@ -559,11 +571,17 @@ final class RunExecution {
         }
     }
 
+    /**
+     * Renews the lease every third of it. A renewal that fails (Postgres unreachable) is tried again every second
+     * rather than at the next third, so a lease that was not renewed during an outage is renewed as soon as the
+     * database is back, well within the time the sweeper allows after an outage (see LeaseSweeper).
+     */
     private void renewLease() {
         Duration every = properties.renewEvery();
+        Duration wait = every;
         while (!Thread.currentThread().isInterrupted()) {
             try {
-                Thread.sleep(every);
+                Thread.sleep(wait);
             } catch (InterruptedException e) {
                 return;
             }
@@ -578,9 +596,16 @@ final class RunExecution {
                     onLeaseLost();
                     return;
                 }
+                if (wait != every) {
+                    log.info("Renewed the lease of run {} again", context.runId());
+                }
+                wait = every;
             } catch (SQLException e) {
-                // Postgres briefly unreachable: the next renewal may succeed before the lease runs out.
-                log.warn("Could not renew the lease of run {}: {}", context.runId(), e.getMessage());
+                // Postgres unreachable: try again soon; the sweeper does not count time the database was down.
+                if (wait == every) {
+                    log.warn("Could not renew the lease of run {}: {}", context.runId(), e.getMessage());
+                }
+                wait = Duration.ofSeconds(1).compareTo(every) < 0 ? Duration.ofSeconds(1) : every;
             }
         }
     }
@@ -589,8 +614,32 @@ final class RunExecution {
         if (!lost) {
             lost = true;
             log.warn("Run {} was taken away from this runner; stopping it", context.runId());
+            journal.leaseLost();
             stopCurrentCommand();
             stopped.complete(null);
+        }
+    }
+
+    /** Called once, from an output reader, when the run's output passes RUNNER_MAX_OUTPUT_BYTES. */
+    private void onOutputLimit(long maxOutputBytes) {
+        if (!outputLimited) {
+            outputLimited = true;
+            log.warn(
+                    "Run {} printed more than {} bytes (RUNNER_MAX_OUTPUT_BYTES); stopping it",
+                    context.runId(),
+                    maxOutputBytes);
+            stopCurrentCommand();
+            stopped.complete(null);
+        }
+    }
+
+    private void requireOutputWithinLimit() {
+        if (outputLimited) {
+            throw new RunFailure(
+                    "output_limit_exceeded",
+                    "The run printed more than " + properties.maxOutputBytes() + " bytes of output"
+                            + " (RUNNER_MAX_OUTPUT_BYTES), so it was stopped. What its processes printed while they"
+                            + " were stopping is kept up to 1 MiB more; the rest was counted and not stored.");
         }
     }
 
@@ -639,30 +688,8 @@ final class RunExecution {
         return base + "/" + repository.owner() + "/" + repository.repo() + ".git";
     }
 
-    /** Redacts each stream's lines, holding a bounded tail across the pieces of an over-long line. */
-    private ShellCommand.OutputSink redacting(ShellCommand.OutputSink emit) {
-        LineRedactor stdout = new LineRedactor(redactor);
-        LineRedactor stderr = new LineRedactor(redactor);
-        return (stream, line) -> {
-            String text = (stream == ShellCommand.Stream.STDOUT ? stdout : stderr).line(line);
-            if (text != null) {
-                emit.line(stream, text);
-            }
-        };
-    }
-
     private ShellCommand.OutputSink gitSink(String phase) {
-        return redacting((stream, text) -> journal.log(draft(
-                "run.log",
-                "info",
-                text,
-                Map.of(
-                        "stream",
-                        stream == ShellCommand.Stream.STDOUT ? "stdout" : "stderr",
-                        "source",
-                        "git",
-                        "phase",
-                        phase))));
+        return new OutputLines(journal, redactor, json, Map.of("source", "git", "phase", phase));
     }
 
     /** {@code git.config.unsafe}: keys of the workspace's git config the runner removed or refused to work with. */

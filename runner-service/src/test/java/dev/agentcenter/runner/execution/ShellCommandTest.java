@@ -85,15 +85,23 @@ class ShellCommandTest {
     }
 
     @Test
-    void veryLongLinesAreSplitWithoutBreakingCharacters() throws Exception {
-        // 'é' is two bytes: an odd offset makes the 64 KiB boundary fall inside a character.
-        run("head -c 1 /dev/zero | tr '\\0' x; for i in $(seq 40000); do printf '\\xc3\\xa9'; done; echo; echo next");
+    void aVeryLongLineArrivesOnceAsItsStartAndItsLengthWithoutBreakingCharacters() throws Exception {
+        // 'é' is two bytes: an odd offset makes the cut fall inside a character.
+        run("head -c 1 /dev/zero | tr '\\0' x; for i in $(seq 60000); do printf '\\xc3\\xa9'; done; echo; echo next");
 
         List<String> out = lines.of(Stream.STDOUT);
-        assertThat(out).hasSize(3);
-        assertThat(out.get(0).getBytes(StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(ShellCommand.MAX_LINE_BYTES);
-        assertThat(out.get(0) + out.get(1)).isEqualTo("x" + "é".repeat(40000));
-        assertThat(out.get(2)).isEqualTo("next");
+        assertThat(out).hasSize(2);
+        String head = out.get(0);
+        int headBytes = head.getBytes(StandardCharsets.UTF_8).length;
+        assertThat(headBytes)
+                .isLessThanOrEqualTo(ShellCommand.MAX_LINE_BYTES + ShellCommand.LONG_LINE_LOOKAHEAD_BYTES)
+                .isGreaterThan(ShellCommand.MAX_LINE_BYTES + ShellCommand.LONG_LINE_LOOKAHEAD_BYTES - 2);
+        assertThat(head).isEqualTo("x" + "é".repeat((head.length() - 1)));
+        assertThat(lines.longLengths).containsExactly(1L + 2 * 60000);
+        assertThat(lines.skipped.get())
+                .as("every byte past the kept start is reported as it is dropped")
+                .isEqualTo(1L + 2 * 60000 - ShellCommand.MAX_LINE_BYTES - ShellCommand.LONG_LINE_LOOKAHEAD_BYTES);
+        assertThat(out.get(1)).isEqualTo("next");
     }
 
     @Test
@@ -240,6 +248,19 @@ class ShellCommandTest {
     /** Collects lines per stream; thread-safe because the two streams are read on different threads. */
     static final class Lines implements ShellCommand.OutputSink {
         private final ConcurrentLinkedQueue<Object[]> all = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<Long> longLengths = new ConcurrentLinkedQueue<>();
+        final java.util.concurrent.atomic.AtomicLong skipped = new java.util.concurrent.atomic.AtomicLong();
+
+        @Override
+        public void longLine(Stream stream, String head, long length) {
+            longLengths.add(length);
+            line(stream, head);
+        }
+
+        @Override
+        public void skipped(Stream stream, int bytes) {
+            skipped.addAndGet(bytes);
+        }
 
         @Override
         public void line(Stream stream, String line) {

@@ -3,6 +3,7 @@ package dev.agentcenter.runner.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.agentcenter.runner.execution.ShellCommand;
 import dev.agentcenter.testing.LegacySealing;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -369,5 +370,54 @@ class RunExecutionTest extends RunnerFixture {
         assertThat(column(run, "status")).isEqualTo("failed");
         assertThat(column(run, "error_code")).isEqualTo("runner_lost");
         assertThat(events(run)).hasSize((int) eventsBefore);
+    }
+
+    @Test
+    void anOverLongLineIsStoredOnceCutAtTheLimitAndMarkedWithItsLength() {
+        Handle run = queue(
+                newTask(null),
+                List.of(command("echo before; head -c 300000 /dev/zero | tr '\\0' a; echo; echo after")));
+        execute(run);
+        awaitStatus(run, "completed");
+
+        List<JsonNode> lines = events(run).stream()
+                .filter(e -> e.get("event_type").asString().equals("run.log"))
+                .toList();
+        assertThat(lines).hasSize(3);
+        JsonNode cut = lines.get(1);
+        assertThat(cut.get("message").asString()).isEqualTo("a".repeat(ShellCommand.MAX_LINE_BYTES));
+        assertThat(cut.get("payload").get("truncated").asBoolean()).isTrue();
+        assertThat(cut.get("payload").get("originalLength").asLong()).isEqualTo(300_000);
+        assertThat(cut.get("payload").get("stream").asString()).isEqualTo("stdout");
+        assertThat(lines.get(0).get("payload").has("truncated")).isFalse();
+        assertThat(lines.get(2).get("message").asString()).isEqualTo("after");
+    }
+
+    @Test
+    void aRunPastTheOutputCapIsStoppedAndFailsWhileTheRunnerStaysHealthy() {
+        // the fixture's cap is 2 MiB: a `yes` flood reaches it in a fraction of a second
+        Handle flood = queue(newTask(null), List.of(command("yes"), command("echo never")));
+        execute(flood);
+        awaitStatus(flood, "failed");
+        assertThat(column(flood, "error_code")).isEqualTo("output_limit_exceeded");
+        List<JsonNode> events = events(flood);
+        JsonNode failed = events.getLast();
+        assertThat(failed.get("event_type").asString()).isEqualTo("run.failed");
+        assertThat(failed.get("payload").get("maxOutputBytes").asLong()).isEqualTo(2 * 1024 * 1024);
+        assertThat(failed.get("payload").has("droppedOutputBytes")).isTrue();
+        assertThat(logLines(flood)).doesNotContain("never");
+        long stored = db.sql("""
+                        SELECT sum(octet_length(message) + octet_length(payload::text) + 64) FROM run_events
+                         WHERE run_id = :id AND event_type = 'run.log'""").param("id", flood.runId()).query(Long.class).single();
+        // jsonb prints its text with a space after each ':' and ',', a few bytes more per line than counted
+        assertThat(stored)
+                .as("stored output: the cap plus at most the grace")
+                .isBetween(2L * 1024 * 1024, (3L * 1024 * 1024) * 11 / 10);
+
+        Handle next = queue(newTask(null), List.of(command("echo still here")));
+        execute(next);
+        awaitStatus(next, "completed");
+        assertThat(logLines(next)).containsExactly("still here");
+        assertThat(get("/health", null).status()).isEqualTo(200);
     }
 }

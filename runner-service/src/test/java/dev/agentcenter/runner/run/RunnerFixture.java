@@ -64,6 +64,7 @@ abstract class RunnerFixture extends RunnerTestBase {
         registry.add("agent-center.execution.credential-encryption-key", () -> KEY);
         registry.add("agent-center.execution.cancel-grace", () -> "1s");
         registry.add("agent-center.execution.lease-seconds", () -> "3");
+        registry.add("agent-center.execution.max-output-bytes", () -> Long.toString(2 * 1024 * 1024));
     }
 
     record Handle(UUID runId, UUID taskId, UUID lease) {}

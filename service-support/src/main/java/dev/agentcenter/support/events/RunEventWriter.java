@@ -20,6 +20,10 @@ import java.util.UUID;
  * <p>With a lease token the append is fenced: it only happens while the run is still held under that token, so a
  * runner that was presumed dead (its lease expired and the run was failed or handed to another runner) cannot
  * write to it any more.
+ *
+ * <p>{@link #appendBatch} makes an append idempotent: the batch's id is stored in {@code runs.last_event_batch} in
+ * the same transaction, so a writer that lost its connection at COMMIT, and cannot know whether the batch was
+ * stored, writes it again with the same id and is told it is already there instead of storing it twice.
  */
 public final class RunEventWriter {
 
@@ -42,7 +46,71 @@ public final class RunEventWriter {
               FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[])
                    AS u(sequence, event_type, level, message, payload)""";
 
+    /** What {@link #appendBatch} did. */
+    public enum BatchOutcome {
+        /** Appended now. */
+        WRITTEN,
+        /** This batch had been appended before (by an attempt whose answer was lost): nothing written now. */
+        ALREADY_WRITTEN,
+        /** The fence refused it (the run is not held under the lease any more) or the run does not exist. */
+        REFUSED
+    }
+
     private RunEventWriter() {}
+
+    /**
+     * Appends the drafts in order as one batch, unless the batch with this id was the last one appended to the run
+     * (then nothing is written). Batches of one run must be written one after the other: only the last id is kept.
+     * An empty batch only records its id, which makes a row change in the same transaction idempotent too.
+     *
+     * @param leaseToken fence: append only while the run holds this lease; {@code null} for no fence
+     * @param batchId the same for every attempt at the same batch
+     */
+    public static BatchOutcome appendBatch(
+            Connection connection, UUID runId, UUID leaseToken, UUID batchId, List<Draft> drafts) throws SQLException {
+        java.util.Objects.requireNonNull(batchId, "batchId");
+        int count = drafts.size();
+        long last;
+        String allocate = "UPDATE runs SET last_sequence = last_sequence + ?, last_event_batch = ? WHERE id = ?"
+                + (leaseToken == null ? "" : " AND lease_token = ?")
+                + " AND last_event_batch IS DISTINCT FROM ? RETURNING last_sequence";
+        try (PreparedStatement statement = connection.prepareStatement(allocate)) {
+            int i = 1;
+            statement.setInt(i++, count);
+            statement.setObject(i++, batchId);
+            statement.setObject(i++, runId);
+            if (leaseToken != null) {
+                statement.setObject(i++, leaseToken);
+            }
+            statement.setObject(i, batchId);
+            try (ResultSet rows = statement.executeQuery()) {
+                if (!rows.next()) {
+                    return alreadyWritten(connection, runId, leaseToken, batchId)
+                            ? BatchOutcome.ALREADY_WRITTEN
+                            : BatchOutcome.REFUSED;
+                }
+                last = rows.getLong(1);
+            }
+        }
+        if (count > 0) {
+            insert(connection, runId, last - count + 1, drafts);
+        }
+        return BatchOutcome.WRITTEN;
+    }
+
+    /** The UPDATE matched nothing: the batch was the last one written (under our lease), or the fence refused it. */
+    private static boolean alreadyWritten(Connection connection, UUID runId, UUID leaseToken, UUID batchId)
+            throws SQLException {
+        try (PreparedStatement statement =
+                connection.prepareStatement("SELECT lease_token, last_event_batch FROM runs WHERE id = ?")) {
+            statement.setObject(1, runId);
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next()
+                        && batchId.equals(rows.getObject(2, UUID.class))
+                        && (leaseToken == null || leaseToken.equals(rows.getObject(1, UUID.class)));
+            }
+        }
+    }
 
     /**
      * Appends the drafts in order.
@@ -74,7 +142,13 @@ public final class RunEventWriter {
                 last = rows.getLong(1);
             }
         }
-        long first = last - count + 1;
+        insert(connection, runId, last - count + 1, drafts);
+        return OptionalLong.of(last);
+    }
+
+    /** Inserts the drafts with sequences {@code first, first + 1, …} and notifies listeners at commit. */
+    private static void insert(Connection connection, UUID runId, long first, List<Draft> drafts) throws SQLException {
+        int count = drafts.size();
         Long[] sequences = new Long[count];
         String[] types = new String[count];
         String[] levels = new String[count];
@@ -106,7 +180,6 @@ public final class RunEventWriter {
             notify.setString(1, runId.toString());
             notify.execute();
         }
-        return OptionalLong.of(last);
     }
 
     /** Postgres text cannot hold NUL; programs do print it. */

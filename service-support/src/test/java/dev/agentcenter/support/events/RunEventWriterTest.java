@@ -35,7 +35,8 @@ class RunEventWriterTest {
         try (Connection c = connect()) {
             // the slice of the real schema this class relies on
             c.createStatement().execute("""
-                    CREATE TABLE runs (id uuid PRIMARY KEY, lease_token uuid, last_sequence bigint NOT NULL DEFAULT 0);
+                    CREATE TABLE runs (id uuid PRIMARY KEY, lease_token uuid, last_sequence bigint NOT NULL DEFAULT 0,
+                        last_event_batch uuid);
                     CREATE TABLE run_events (run_id uuid NOT NULL REFERENCES runs (id), sequence bigint NOT NULL,
                         event_type text NOT NULL, level text NOT NULL, message text, payload jsonb NOT NULL,
                         created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (run_id, sequence));
@@ -46,6 +47,40 @@ class RunEventWriterTest {
     @AfterAll
     static void stop() {
         postgres.close();
+    }
+
+    @Test
+    void aBatchWrittenAgainWithTheSameIdIsRecognisedNotStoredTwice() throws Exception {
+        UUID lease = UUID.randomUUID();
+        UUID run = newRun(lease);
+        UUID first = UUID.randomUUID();
+        List<Draft> drafts = List.of(draft("a"), draft("b"));
+        try (Connection c = connect()) {
+            assertThat(RunEventWriter.appendBatch(c, run, lease, first, drafts))
+                    .isEqualTo(RunEventWriter.BatchOutcome.WRITTEN);
+            // the same batch again, as a writer does that never heard back from its COMMIT
+            assertThat(RunEventWriter.appendBatch(c, run, lease, first, drafts))
+                    .isEqualTo(RunEventWriter.BatchOutcome.ALREADY_WRITTEN);
+            assertThat(RunEventWriter.appendBatch(c, run, lease, UUID.randomUUID(), List.of(draft("c"))))
+                    .isEqualTo(RunEventWriter.BatchOutcome.WRITTEN);
+            assertThat(RunEventWriter.appendBatch(c, run, UUID.randomUUID(), UUID.randomUUID(), List.of(draft("x"))))
+                    .as("another lease")
+                    .isEqualTo(RunEventWriter.BatchOutcome.REFUSED);
+            assertThat(RunEventWriter.appendBatch(c, run, UUID.randomUUID(), first, drafts))
+                    .as("the fence wins over a matching batch id")
+                    .isEqualTo(RunEventWriter.BatchOutcome.REFUSED);
+            try (var rows = c.createStatement()
+                    .executeQuery("SELECT string_agg(message, ',' ORDER BY sequence), max(sequence) FROM run_events"
+                            + " WHERE run_id = '" + run + "'")) {
+                rows.next();
+                assertThat(rows.getString(1)).isEqualTo("a,b,c");
+                assertThat(rows.getLong(2)).isEqualTo(3);
+            }
+        }
+    }
+
+    private static Draft draft(String message) {
+        return new Draft("run.log", "info", message, "{}");
     }
 
     private static Connection connect() throws Exception {

@@ -2,6 +2,7 @@ package dev.agentcenter.worker.lease;
 
 import dev.agentcenter.worker.RunEvents;
 import dev.agentcenter.worker.WorkerProperties;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
@@ -20,6 +21,14 @@ import org.springframework.transaction.support.TransactionTemplate;
  * so each is handled by exactly one sweeper, and a lease renewed just before the lock is re-checked by Postgres
  * against the newest row version. Clearing {@code lease_token} is what fences the stale runner: its later event
  * appends and status updates carry the old token and match no row.
+ *
+ * <p><b>Outages.</b> A runner cannot renew while Postgres is down or unreachable, so an expired lease only means
+ * the runner is gone once the runner had a whole lease period of reachable database to renew it. Leases are judged
+ * only while the database has been up for at least {@code outageGrace} ({@code RUN_LEASE_SECONDS}) since its
+ * last start ({@code pg_postmaster_start_time()}) and this worker has reached it in every sweep for that long
+ * (a failed sweep starts the count again). A Postgres restart or outage of any length therefore fails no healthy
+ * run: its runner renews within seconds of the database coming back. A runner cut off alone while the database
+ * and the workers are fine loses its runs once its lease expires (about RUN_LEASE_SECONDS after its last renewal).
  */
 final class LeaseSweeper {
 
@@ -40,21 +49,77 @@ final class LeaseSweeper {
     private final TransactionTemplate transactions;
     private final RunEvents events;
     private final WorkerProperties properties;
+    private final Duration outageGrace;
+    /** {@code System.nanoTime()} of the first sweep of the current unbroken series of successful ones; -1: none. */
+    private long reachableSince = -1;
+
+    private boolean waitingLogged;
 
     LeaseSweeper(JdbcClient db, TransactionTemplate transactions, RunEvents events, WorkerProperties properties) {
+        this(db, transactions, events, properties, properties.runLease());
+    }
+
+    /** @param outageGrace reachable database time a runner gets to renew before its expired lease counts */
+    LeaseSweeper(
+            JdbcClient db,
+            TransactionTemplate transactions,
+            RunEvents events,
+            WorkerProperties properties,
+            Duration outageGrace) {
         this.db = db;
         this.transactions = transactions;
         this.events = events;
         this.properties = properties;
+        this.outageGrace = outageGrace;
     }
 
-    /** One sweep: every run whose lease has expired by now, then stale runners. */
-    void sweep() {
-        int handled;
-        do {
-            handled = sweepBatch();
-        } while (handled == BATCH);
-        markStaleRunnersOffline();
+    /**
+     * One sweep: every run whose lease has expired by now, then stale runners; neither until the database has been
+     * reachable long enough (see the class comment).
+     */
+    synchronized void sweep() {
+        try {
+            if (!settled()) {
+                return;
+            }
+            int handled;
+            do {
+                handled = sweepBatch();
+            } while (handled == BATCH);
+            markStaleRunnersOffline();
+        } catch (RuntimeException e) {
+            reachableSince = -1;
+            throw e;
+        }
+    }
+
+    /** The database has been up, and reached by this worker, for at least the grace. */
+    private boolean settled() {
+        long now = System.nanoTime();
+        if (reachableSince < 0) {
+            reachableSince = now;
+        }
+        boolean databaseUp =
+                Boolean.TRUE.equals(db.sql("SELECT now() - pg_postmaster_start_time() >= make_interval(secs => :grace)")
+                        .param("grace", outageGrace.toMillis() / 1000.0)
+                        .query(Boolean.class)
+                        .single());
+        boolean reached = now - reachableSince >= outageGrace.toNanos();
+        if (databaseUp && reached) {
+            if (waitingLogged) {
+                log.info("Judging run leases again: the database has been reachable for {}", outageGrace);
+                waitingLogged = false;
+            }
+            return true;
+        }
+        if (!waitingLogged) {
+            log.info(
+                    "Not judging run leases until the database has been reachable for {} (it restarted, or this"
+                            + " worker could not reach it): runners get that long to renew",
+                    outageGrace);
+            waitingLogged = true;
+        }
+        return false;
     }
 
     private int sweepBatch() {

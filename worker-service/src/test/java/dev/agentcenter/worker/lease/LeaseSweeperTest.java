@@ -42,7 +42,8 @@ class LeaseSweeperTest {
                 world.db,
                 world.transactions,
                 world.events,
-                TestWorld.settings().dispatchMaxAttempts(3).build());
+                TestWorld.settings().dispatchMaxAttempts(3).build(),
+                java.time.Duration.ZERO);
         workspace = world.workspace();
         runnerId = world.runner("r1", "http://127.0.0.1:9", 4);
     }
@@ -161,7 +162,8 @@ class LeaseSweeperTest {
                 world.db,
                 world.transactions,
                 world.events,
-                TestWorld.settings().dispatchMaxAttempts(3).build());
+                TestWorld.settings().dispatchMaxAttempts(3).build(),
+                java.time.Duration.ZERO);
 
         CompletableFuture.allOf(CompletableFuture.runAsync(sweeper::sweep), CompletableFuture.runAsync(other::sweep))
                 .join();
