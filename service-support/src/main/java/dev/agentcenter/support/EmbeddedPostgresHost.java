@@ -262,11 +262,6 @@ public final class EmbeddedPostgresHost implements AutoCloseable {
         return passwordFile(dataDirectory);
     }
 
-    /** The data directory's server log (Postgres's own stderr). */
-    public Path serverLog() {
-        return serverLog(dataDirectory);
-    }
-
     @Override
     public void close() {
         if (ownerLock == null) {
