@@ -158,8 +158,9 @@ class RealAgentCliTest extends AgentFixture {
     @Test
     void aCommandTheCodexSandboxRefusesIsAPermissionDenial() throws IOException {
         // Outside the workspace and outside /tmp (which workspace-write lets Codex write to, and where the test
-        // workspaces are): the module's target directory.
-        Path outside = Files.createDirectories(Path.of("target/sandbox-probe").toAbsolutePath())
+        // workspaces are — and maybe this very checkout, as in CI): under the user's home.
+        Path outside = Files.createDirectories(
+                        Path.of(System.getProperty("user.home"), ".cache", "agent-center-tests", "sandbox-probe"))
                 .resolve("codex-escaped-" + unique() + ".txt");
         Handle run = queueAgent(
                 newTask(null),
