@@ -9,6 +9,8 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -22,6 +24,33 @@ final class Secrets {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private Secrets() {}
+
+    /**
+     * {@code NAME_FILE} of each secret the user did not set (neither {@code NAME} nor {@code NAME_FILE}), generated
+     * into the data directory on first use and reused after.
+     */
+    static Map<String, String> generatedFor(Map<String, String> env, Path dataDir) throws IOException {
+        Map<String, String> generated = new LinkedHashMap<>();
+        if (unset(env, "CREDENTIAL_ENCRYPTION_KEY")) {
+            Path key = dataDir.resolve("credential.key");
+            readOrCreate(key, Secrets::newEncryptionKey);
+            generated.put("CREDENTIAL_ENCRYPTION_KEY_FILE", key.toString());
+        }
+        if (unset(env, "RUNNER_INTERNAL_TOKEN")) {
+            Path token = dataDir.resolve("runner.token");
+            readOrCreate(token, Secrets::newToken);
+            generated.put("RUNNER_INTERNAL_TOKEN_FILE", token.toString());
+        }
+        return generated;
+    }
+
+    private static boolean unset(Map<String, String> env, String secret) {
+        return isBlank(env.get(secret)) && isBlank(env.get(secret + "_FILE"));
+    }
+
+    private static boolean isBlank(String value) {
+        return value == null || value.isBlank();
+    }
 
     /**
      * 32 random bytes in base64: the form {@code SealedSecrets} takes as an AES-256 key as it is, with no passphrase
