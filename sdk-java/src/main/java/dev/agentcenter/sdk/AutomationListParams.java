@@ -1,19 +1,16 @@
 package dev.agentcenter.sdk;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.UUID;
 
 /**
- * Filters and paging for {@link AutomationService#list}. Build with {@link #builder()}; every field is optional.
- *
- * @param workspaceId only automations of this workspace; {@code null} for none
- * @param projectId only automations of this project; {@code null} for none
- * @param enabled only enabled ({@code true}) or disabled ({@code false}) automations; {@code null} for none
- * @param limit page size, 1–200 (server default 50); {@code null} for none
- * @param cursor the {@code nextCursor} of the previous page; {@code null} for none
+ * Filters and paging for {@link AutomationService#list}. Build with {@link #builder()}; every field is optional. Paging and the query live in {@link
+ * PageParams}.
  */
-public record AutomationListParams(UUID workspaceId, UUID projectId, Boolean enabled, Integer limit, String cursor) {
+public final class AutomationListParams extends PageParams<AutomationListParams> {
+
+    private AutomationListParams(State state) {
+        super(state);
+    }
 
     /**
      * Starts building parameters.
@@ -33,35 +30,44 @@ public record AutomationListParams(UUID workspaceId, UUID projectId, Boolean ena
         return builder().build();
     }
 
-    /**
-     * The same parameters for another page.
-     *
-     * @param cursor the {@code nextCursor} of the previous page, or {@code null} for the first
-     * @return a copy with this cursor
-     */
-    public AutomationListParams withCursor(String cursor) {
-        return new AutomationListParams(workspaceId, projectId, enabled, limit, cursor);
+    @Override
+    AutomationListParams create(State state) {
+        return new AutomationListParams(state);
     }
 
-    Map<String, Object> query() {
-        Map<String, Object> query = new LinkedHashMap<>();
-        query.put("workspaceId", workspaceId);
-        query.put("projectId", projectId);
-        query.put("enabled", enabled);
-        query.put("limit", limit);
-        query.put("cursor", cursor);
-        return query;
+    /**
+     * The workspaceId filter.
+     *
+     * @return only automations of this workspace; {@code null} for none
+     */
+    public UUID workspaceId() {
+        return filter("workspaceId");
+    }
+
+    /**
+     * The projectId filter.
+     *
+     * @return only automations of this project; {@code null} for none
+     */
+    public UUID projectId() {
+        return filter("projectId");
+    }
+
+    /**
+     * The enabled filter.
+     *
+     * @return only enabled ({@code true}) or disabled ({@code false}) automations; {@code null} for none
+     */
+    public Boolean enabled() {
+        return filter("enabled");
     }
 
     /** Builds {@link AutomationListParams}. */
-    public static final class Builder {
-        private UUID workspaceId;
-        private UUID projectId;
-        private Boolean enabled;
-        private Integer limit;
-        private String cursor;
+    public static final class Builder extends PageParams.Builder<AutomationListParams, Builder> {
 
-        private Builder() {}
+        private Builder() {
+            super(AutomationListParams::new, "workspaceId", "projectId", "enabled");
+        }
 
         /**
          * Sets workspaceId.
@@ -70,8 +76,7 @@ public record AutomationListParams(UUID workspaceId, UUID projectId, Boolean ena
          * @return this builder
          */
         public Builder workspaceId(UUID workspaceId) {
-            this.workspaceId = workspaceId;
-            return this;
+            return filter("workspaceId", workspaceId, v -> v);
         }
 
         /**
@@ -81,8 +86,7 @@ public record AutomationListParams(UUID workspaceId, UUID projectId, Boolean ena
          * @return this builder
          */
         public Builder projectId(UUID projectId) {
-            this.projectId = projectId;
-            return this;
+            return filter("projectId", projectId, v -> v);
         }
 
         /**
@@ -92,39 +96,7 @@ public record AutomationListParams(UUID workspaceId, UUID projectId, Boolean ena
          * @return this builder
          */
         public Builder enabled(Boolean enabled) {
-            this.enabled = enabled;
-            return this;
-        }
-
-        /**
-         * Sets limit.
-         *
-         * @param limit page size, 1–200 (server default 50); {@code null} for none
-         * @return this builder
-         */
-        public Builder limit(Integer limit) {
-            this.limit = limit;
-            return this;
-        }
-
-        /**
-         * Sets cursor.
-         *
-         * @param cursor the {@code nextCursor} of the previous page; {@code null} for none
-         * @return this builder
-         */
-        public Builder cursor(String cursor) {
-            this.cursor = cursor;
-            return this;
-        }
-
-        /**
-         * Creates the parameters.
-         *
-         * @return the parameters
-         */
-        public AutomationListParams build() {
-            return new AutomationListParams(workspaceId, projectId, enabled, limit, cursor);
+            return filter("enabled", enabled, v -> v);
         }
     }
 }

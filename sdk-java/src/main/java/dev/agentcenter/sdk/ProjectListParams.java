@@ -1,17 +1,16 @@
 package dev.agentcenter.sdk;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.UUID;
 
 /**
- * Filters and paging for {@link ProjectService#list}. Build with {@link #builder()}; every field is optional.
- *
- * @param workspaceId only projects of this workspace; {@code null} for none
- * @param limit page size, 1–200 (server default 50); {@code null} for none
- * @param cursor the {@code nextCursor} of the previous page; {@code null} for none
+ * Filters and paging for {@link ProjectService#list}. Build with {@link #builder()}; every field is optional. Paging and the query live in {@link
+ * PageParams}.
  */
-public record ProjectListParams(UUID workspaceId, Integer limit, String cursor) {
+public final class ProjectListParams extends PageParams<ProjectListParams> {
+
+    private ProjectListParams(State state) {
+        super(state);
+    }
 
     /**
      * Starts building parameters.
@@ -31,31 +30,26 @@ public record ProjectListParams(UUID workspaceId, Integer limit, String cursor) 
         return builder().build();
     }
 
-    /**
-     * The same parameters for another page.
-     *
-     * @param cursor the {@code nextCursor} of the previous page, or {@code null} for the first
-     * @return a copy with this cursor
-     */
-    public ProjectListParams withCursor(String cursor) {
-        return new ProjectListParams(workspaceId, limit, cursor);
+    @Override
+    ProjectListParams create(State state) {
+        return new ProjectListParams(state);
     }
 
-    Map<String, Object> query() {
-        Map<String, Object> query = new LinkedHashMap<>();
-        query.put("workspaceId", workspaceId);
-        query.put("limit", limit);
-        query.put("cursor", cursor);
-        return query;
+    /**
+     * The workspaceId filter.
+     *
+     * @return only projects of this workspace; {@code null} for none
+     */
+    public UUID workspaceId() {
+        return filter("workspaceId");
     }
 
     /** Builds {@link ProjectListParams}. */
-    public static final class Builder {
-        private UUID workspaceId;
-        private Integer limit;
-        private String cursor;
+    public static final class Builder extends PageParams.Builder<ProjectListParams, Builder> {
 
-        private Builder() {}
+        private Builder() {
+            super(ProjectListParams::new, "workspaceId");
+        }
 
         /**
          * Sets workspaceId.
@@ -64,39 +58,7 @@ public record ProjectListParams(UUID workspaceId, Integer limit, String cursor) 
          * @return this builder
          */
         public Builder workspaceId(UUID workspaceId) {
-            this.workspaceId = workspaceId;
-            return this;
-        }
-
-        /**
-         * Sets limit.
-         *
-         * @param limit page size, 1–200 (server default 50); {@code null} for none
-         * @return this builder
-         */
-        public Builder limit(Integer limit) {
-            this.limit = limit;
-            return this;
-        }
-
-        /**
-         * Sets cursor.
-         *
-         * @param cursor the {@code nextCursor} of the previous page; {@code null} for none
-         * @return this builder
-         */
-        public Builder cursor(String cursor) {
-            this.cursor = cursor;
-            return this;
-        }
-
-        /**
-         * Creates the parameters.
-         *
-         * @return the parameters
-         */
-        public ProjectListParams build() {
-            return new ProjectListParams(workspaceId, limit, cursor);
+            return filter("workspaceId", workspaceId, v -> v);
         }
     }
 }

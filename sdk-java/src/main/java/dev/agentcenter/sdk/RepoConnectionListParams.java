@@ -1,18 +1,16 @@
 package dev.agentcenter.sdk;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.UUID;
 
 /**
- * Filters and paging for {@link RepoConnectionService#list}. Build with {@link #builder()}; every field is optional.
- *
- * @param workspaceId only connections of this workspace; {@code null} for none
- * @param projectId only connections of this project; {@code null} for none
- * @param limit page size, 1–200 (server default 50); {@code null} for none
- * @param cursor the {@code nextCursor} of the previous page; {@code null} for none
+ * Filters and paging for {@link RepoConnectionService#list}. Build with {@link #builder()}; every field is optional. Paging and the query live in {@link
+ * PageParams}.
  */
-public record RepoConnectionListParams(UUID workspaceId, UUID projectId, Integer limit, String cursor) {
+public final class RepoConnectionListParams extends PageParams<RepoConnectionListParams> {
+
+    private RepoConnectionListParams(State state) {
+        super(state);
+    }
 
     /**
      * Starts building parameters.
@@ -32,33 +30,35 @@ public record RepoConnectionListParams(UUID workspaceId, UUID projectId, Integer
         return builder().build();
     }
 
-    /**
-     * The same parameters for another page.
-     *
-     * @param cursor the {@code nextCursor} of the previous page, or {@code null} for the first
-     * @return a copy with this cursor
-     */
-    public RepoConnectionListParams withCursor(String cursor) {
-        return new RepoConnectionListParams(workspaceId, projectId, limit, cursor);
+    @Override
+    RepoConnectionListParams create(State state) {
+        return new RepoConnectionListParams(state);
     }
 
-    Map<String, Object> query() {
-        Map<String, Object> query = new LinkedHashMap<>();
-        query.put("workspaceId", workspaceId);
-        query.put("projectId", projectId);
-        query.put("limit", limit);
-        query.put("cursor", cursor);
-        return query;
+    /**
+     * The workspaceId filter.
+     *
+     * @return only connections of this workspace; {@code null} for none
+     */
+    public UUID workspaceId() {
+        return filter("workspaceId");
+    }
+
+    /**
+     * The projectId filter.
+     *
+     * @return only connections of this project; {@code null} for none
+     */
+    public UUID projectId() {
+        return filter("projectId");
     }
 
     /** Builds {@link RepoConnectionListParams}. */
-    public static final class Builder {
-        private UUID workspaceId;
-        private UUID projectId;
-        private Integer limit;
-        private String cursor;
+    public static final class Builder extends PageParams.Builder<RepoConnectionListParams, Builder> {
 
-        private Builder() {}
+        private Builder() {
+            super(RepoConnectionListParams::new, "workspaceId", "projectId");
+        }
 
         /**
          * Sets workspaceId.
@@ -67,8 +67,7 @@ public record RepoConnectionListParams(UUID workspaceId, UUID projectId, Integer
          * @return this builder
          */
         public Builder workspaceId(UUID workspaceId) {
-            this.workspaceId = workspaceId;
-            return this;
+            return filter("workspaceId", workspaceId, v -> v);
         }
 
         /**
@@ -78,39 +77,7 @@ public record RepoConnectionListParams(UUID workspaceId, UUID projectId, Integer
          * @return this builder
          */
         public Builder projectId(UUID projectId) {
-            this.projectId = projectId;
-            return this;
-        }
-
-        /**
-         * Sets limit.
-         *
-         * @param limit page size, 1–200 (server default 50); {@code null} for none
-         * @return this builder
-         */
-        public Builder limit(Integer limit) {
-            this.limit = limit;
-            return this;
-        }
-
-        /**
-         * Sets cursor.
-         *
-         * @param cursor the {@code nextCursor} of the previous page; {@code null} for none
-         * @return this builder
-         */
-        public Builder cursor(String cursor) {
-            this.cursor = cursor;
-            return this;
-        }
-
-        /**
-         * Creates the parameters.
-         *
-         * @return the parameters
-         */
-        public RepoConnectionListParams build() {
-            return new RepoConnectionListParams(workspaceId, projectId, limit, cursor);
+            return filter("projectId", projectId, v -> v);
         }
     }
 }

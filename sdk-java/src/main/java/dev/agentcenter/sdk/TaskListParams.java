@@ -1,23 +1,18 @@
 package dev.agentcenter.sdk;
 
 import dev.agentcenter.model.TaskStatus;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.UUID;
 
 /**
- * Filters and paging for {@link TaskService#list}. Build with {@link #builder()}; every field is optional.
- *
- * @param workspaceId only tasks of this workspace; {@code null} for none
- * @param projectId only tasks of this project; {@code null} for none
- * @param status only tasks with this status; {@code null} for none
- * @param archived which archived tasks to show; the server hides them by default; {@code null} for none
- * @param limit page size, 1–200 (server default 50); {@code null} for none
- * @param cursor the {@code nextCursor} of the previous page; {@code null} for none
+ * Filters and paging for {@link TaskService#list}. Build with {@link #builder()}; every field is optional. Paging and the query live in {@link
+ * PageParams}.
  */
-public record TaskListParams(
-        UUID workspaceId, UUID projectId, TaskStatus status, Archived archived, Integer limit, String cursor) {
+public final class TaskListParams extends PageParams<TaskListParams> {
+
+    private TaskListParams(State state) {
+        super(state);
+    }
 
     /**
      * Starts building parameters.
@@ -37,25 +32,45 @@ public record TaskListParams(
         return builder().build();
     }
 
-    /**
-     * The same parameters for another page.
-     *
-     * @param cursor the {@code nextCursor} of the previous page, or {@code null} for the first
-     * @return a copy with this cursor
-     */
-    public TaskListParams withCursor(String cursor) {
-        return new TaskListParams(workspaceId, projectId, status, archived, limit, cursor);
+    @Override
+    TaskListParams create(State state) {
+        return new TaskListParams(state);
     }
 
-    Map<String, Object> query() {
-        Map<String, Object> query = new LinkedHashMap<>();
-        query.put("workspaceId", workspaceId);
-        query.put("projectId", projectId);
-        query.put("status", status == null ? null : status.wire());
-        query.put("archived", archived == null ? null : archived.wire());
-        query.put("limit", limit);
-        query.put("cursor", cursor);
-        return query;
+    /**
+     * The workspaceId filter.
+     *
+     * @return only tasks of this workspace; {@code null} for none
+     */
+    public UUID workspaceId() {
+        return filter("workspaceId");
+    }
+
+    /**
+     * The projectId filter.
+     *
+     * @return only tasks of this project; {@code null} for none
+     */
+    public UUID projectId() {
+        return filter("projectId");
+    }
+
+    /**
+     * The status filter.
+     *
+     * @return only tasks with this status; {@code null} for none
+     */
+    public TaskStatus status() {
+        return filter("status");
+    }
+
+    /**
+     * The archived filter.
+     *
+     * @return which archived tasks to show; the server hides them by default; {@code null} for none
+     */
+    public Archived archived() {
+        return filter("archived");
     }
 
     /** Which archived tasks a task list shows. */
@@ -78,15 +93,11 @@ public record TaskListParams(
     }
 
     /** Builds {@link TaskListParams}. */
-    public static final class Builder {
-        private UUID workspaceId;
-        private UUID projectId;
-        private TaskStatus status;
-        private Archived archived;
-        private Integer limit;
-        private String cursor;
+    public static final class Builder extends PageParams.Builder<TaskListParams, Builder> {
 
-        private Builder() {}
+        private Builder() {
+            super(TaskListParams::new, "workspaceId", "projectId", "status", "archived");
+        }
 
         /**
          * Sets workspaceId.
@@ -95,8 +106,7 @@ public record TaskListParams(
          * @return this builder
          */
         public Builder workspaceId(UUID workspaceId) {
-            this.workspaceId = workspaceId;
-            return this;
+            return filter("workspaceId", workspaceId, v -> v);
         }
 
         /**
@@ -106,8 +116,7 @@ public record TaskListParams(
          * @return this builder
          */
         public Builder projectId(UUID projectId) {
-            this.projectId = projectId;
-            return this;
+            return filter("projectId", projectId, v -> v);
         }
 
         /**
@@ -117,8 +126,7 @@ public record TaskListParams(
          * @return this builder
          */
         public Builder status(TaskStatus status) {
-            this.status = status;
-            return this;
+            return filter("status", status, TaskStatus::wire);
         }
 
         /**
@@ -128,39 +136,7 @@ public record TaskListParams(
          * @return this builder
          */
         public Builder archived(Archived archived) {
-            this.archived = archived;
-            return this;
-        }
-
-        /**
-         * Sets limit.
-         *
-         * @param limit page size, 1–200 (server default 50); {@code null} for none
-         * @return this builder
-         */
-        public Builder limit(Integer limit) {
-            this.limit = limit;
-            return this;
-        }
-
-        /**
-         * Sets cursor.
-         *
-         * @param cursor the {@code nextCursor} of the previous page; {@code null} for none
-         * @return this builder
-         */
-        public Builder cursor(String cursor) {
-            this.cursor = cursor;
-            return this;
-        }
-
-        /**
-         * Creates the parameters.
-         *
-         * @return the parameters
-         */
-        public TaskListParams build() {
-            return new TaskListParams(workspaceId, projectId, status, archived, limit, cursor);
+            return filter("archived", archived, Archived::wire);
         }
     }
 }
