@@ -44,7 +44,19 @@ public abstract class RunnerTestBase {
     public record Answer(int status, String contentType, JsonNode body, String rawBody) {}
 
     protected Answer get(String path, String authorization) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)), authorization);
+    }
+
+    /** A POST with {@code body} as {@code application/json}. */
+    protected Answer postJson(String path, String body, String authorization) {
+        return send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)),
+                authorization);
+    }
+
+    private Answer send(HttpRequest.Builder request, String authorization) {
         if (authorization != null) {
             request.header("Authorization", authorization);
         }

@@ -48,10 +48,6 @@ final class RunFeed {
         return subscribers.isEmpty();
     }
 
-    boolean idle() {
-        return subscribers.isEmpty();
-    }
-
     int subscriberCount() {
         return subscribers.size();
     }

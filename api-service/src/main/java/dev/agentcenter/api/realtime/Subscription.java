@@ -79,10 +79,6 @@ final class Subscription {
         return lastSent;
     }
 
-    synchronized boolean catchingUp() {
-        return catchingUp;
-    }
-
     /**
      * Live events from the feed, contiguous and in order. Returns true when a gap showed up and the subscription
      * must catch up from the database again (the caller schedules that).

@@ -1,5 +1,7 @@
 package dev.agentcenter.runner.run;
 
+import dev.agentcenter.runner.web.RunnerProblems;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
@@ -34,38 +36,40 @@ class InternalRunController {
             @NotNull UUID leaseToken) {}
 
     /**
-     * 202 when the run started (or already runs here under the same attempt: the call is idempotent), 429 when
-     * full, 503 when shutting down, 409 when the run is not this lease's to run.
+     * 202 when the run started (or already runs here under the same attempt: the call is idempotent), else
+     * problem+json: 429 {@code runner_busy} when full, 503 {@code runner_draining} when shutting down, 409 {@code
+     * run_not_dispatchable} when the run is not this lease's to run; 400 for a body that does not parse or validate.
      */
     @PostMapping("/execute")
-    ResponseEntity<Map<String, Object>> execute(@Valid @RequestBody ExecuteRequest request) {
+    ResponseEntity<?> execute(@Valid @RequestBody ExecuteRequest request, HttpServletRequest http) {
         return switch (supervisor.accept(request.runId(), request.attempt(), request.leaseToken())) {
             case STARTED -> ResponseEntity.accepted().body(Map.of("accepted", true, "alreadyActive", false));
             case ALREADY_ACTIVE -> ResponseEntity.accepted().body(Map.of("accepted", true, "alreadyActive", true));
             case BUSY ->
-                ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
-                        .body(Map.of("accepted", false, "code", "runner_busy", "detail", "The runner is at capacity"));
+                RunnerProblems.respond(
+                        HttpStatus.TOO_MANY_REQUESTS, "runner_busy", "The runner is at capacity", http.getRequestURI());
             case DRAINING ->
-                ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
-                        .body(Map.of(
-                                "accepted", false, "code", "runner_draining", "detail", "The runner is shutting down"));
+                RunnerProblems.respond(
+                        HttpStatus.SERVICE_UNAVAILABLE,
+                        "runner_draining",
+                        "The runner is shutting down",
+                        http.getRequestURI());
             case NOT_DISPATCHABLE ->
-                ResponseEntity.status(HttpStatus.CONFLICT)
-                        .body(Map.of(
-                                "accepted", false,
-                                "code", "run_not_dispatchable",
-                                "detail", "The run is not active under this attempt and lease"));
+                RunnerProblems.respond(
+                        HttpStatus.CONFLICT,
+                        "run_not_dispatchable",
+                        "The run is not active under this attempt and lease",
+                        http.getRequestURI());
         };
     }
 
     /** Cancels a run executing here (the API normally signals through Postgres; this is the direct route). */
     @PostMapping("/{runId}/cancel")
-    ResponseEntity<Map<String, Object>> cancel(@PathVariable UUID runId) {
+    ResponseEntity<?> cancel(@PathVariable UUID runId, HttpServletRequest http) {
         boolean here = supervisor.cancel(runId, "Cancelled via API");
         return here
                 ? ResponseEntity.accepted().body(Map.of("accepted", true))
-                : ResponseEntity.status(HttpStatus.NOT_FOUND)
-                        .body(Map.of(
-                                "accepted", false, "code", "run_not_here", "detail", "The run is not running here"));
+                : RunnerProblems.respond(
+                        HttpStatus.NOT_FOUND, "run_not_here", "The run is not running here", http.getRequestURI());
     }
 }

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * quiet command's line is stored at once and a flood of output costs one round trip per batch. Status changes
  * ({@link #commit}) wait for everything queued before them and are written in the same transaction as their events.
  * Every write is fenced by the lease token: once the run is no longer ours (the sweeper failed it), nothing more is
- * written and {@link #lost()} turns true.
+ * written and later writes are refused.
  *
  * <p><b>Nothing is dropped while the run is ours.</b> A write that fails because Postgres cannot be reached (or
  * restarted, or timed out) is tried again, the same batch in the same order, with backoff, until it succeeds or the
@@ -230,10 +230,6 @@ final class RunJournal implements AutoCloseable {
         } catch (ExecutionException e) {
             throw new IllegalStateException("Could not write run " + runId, e.getCause());
         }
-    }
-
-    boolean lost() {
-        return lost;
     }
 
     /** Output counted against the cap so far, in bytes. */

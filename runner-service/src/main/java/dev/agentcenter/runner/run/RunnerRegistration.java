@@ -1,6 +1,7 @@
 package dev.agentcenter.runner.run;
 
 import dev.agentcenter.runner.RunnerProperties;
+import dev.agentcenter.support.lifecycle.IntervalLoop;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -28,13 +29,15 @@ class RunnerRegistration implements SmartLifecycle {
     private final JdbcClient db;
     private final RunnerProperties runner;
     private final RunSupervisor supervisor;
-    private volatile Thread heartbeat;
+    private final IntervalLoop heartbeat;
     private volatile UUID id;
 
     RunnerRegistration(JdbcClient db, RunnerProperties runner, RunSupervisor supervisor) {
         this.db = db;
         this.runner = runner;
         this.supervisor = supervisor;
+        this.heartbeat = new IntervalLoop(
+                "runner-heartbeat", HEARTBEAT, () -> beat(supervisor.accepting() ? "online" : "draining"));
     }
 
     UUID id() {
@@ -57,22 +60,7 @@ class RunnerRegistration implements SmartLifecycle {
                 id,
                 runner.publicUrl(),
                 runner.capacity());
-        heartbeat = Thread.ofVirtual().name("runner-heartbeat").start(this::heartbeatLoop);
-    }
-
-    private void heartbeatLoop() {
-        while (!Thread.currentThread().isInterrupted()) {
-            try {
-                Thread.sleep(HEARTBEAT);
-            } catch (InterruptedException e) {
-                return;
-            }
-            try {
-                beat(supervisor.accepting() ? "online" : "draining");
-            } catch (RuntimeException e) {
-                log.warn("Heartbeat failed: {}", e.getMessage());
-            }
-        }
+        heartbeat.start();
     }
 
     private UUID beat(String status) {
@@ -95,10 +83,7 @@ class RunnerRegistration implements SmartLifecycle {
 
     @Override
     public void stop() {
-        Thread thread = heartbeat;
-        if (thread != null) {
-            thread.interrupt();
-        }
+        heartbeat.stop();
         // Best effort and bounded: with the database already gone, waiting for a pool connection would hold the
         // shutdown for the pool's whole timeout. Workers stop choosing a silent runner after its heartbeat ages.
         try {
@@ -120,7 +105,7 @@ class RunnerRegistration implements SmartLifecycle {
 
     @Override
     public boolean isRunning() {
-        return heartbeat != null && heartbeat.isAlive();
+        return heartbeat.isRunning();
     }
 
     /** Starts after the supervisor accepts runs and stops after it has drained. */

@@ -55,6 +55,35 @@ class RunnerHttpTest {
         }
 
         @Test
+        void badRunRequestsAreProblemsWithAStableCode() {
+            String auth = "Bearer " + TOKEN;
+            String run = java.util.UUID.randomUUID().toString();
+            String lease = java.util.UUID.randomUUID().toString();
+
+            assertProblem(postJson("/internal/runs/execute", "{not json", auth), 400, "malformed_request");
+            assertProblem(postJson("/internal/runs/execute", "", auth), 400, "malformed_request");
+            assertProblem(
+                    postJson("/internal/runs/execute", "{\"runId\":\"nope\",\"attempt\":1}", auth),
+                    400,
+                    "malformed_request");
+            Answer invalid = postJson("/internal/runs/execute", "{\"runId\":\"" + run + "\",\"attempt\":0}", auth);
+            assertProblem(invalid, 400, "validation_failed");
+            assertThat(invalid.body().get("errors").findValuesAsString("field"))
+                    .containsExactlyInAnyOrder("attempt", "leaseToken");
+            assertProblem(
+                    postJson(
+                            "/internal/runs/execute",
+                            "{\"runId\":\"" + run + "\",\"attempt\":1,\"leaseToken\":\"" + lease + "\"}",
+                            auth),
+                    409,
+                    "run_not_dispatchable");
+            assertProblem(get("/internal/runs/execute", auth), 405, "method_not_allowed");
+            assertProblem(postJson("/internal/runs/not-a-uuid/cancel", "", auth), 400, "invalid_parameter");
+            assertProblem(postJson("/internal/runs/" + run + "/cancel", "", auth), 404, "run_not_here");
+            assertProblem(get("/internal/no-such-route", auth), 404, "not_found");
+        }
+
+        @Test
         void otherSpellingsOfAnInternalPathAreGuardedToo() {
             assertProblem(get("/internal;x=1/ping", null), 401, "unauthorized");
             assertProblem(get("/health/../internal/ping", null), 401, "unauthorized");

@@ -1,6 +1,6 @@
 package dev.agentcenter.worker.lease;
 
-import dev.agentcenter.worker.IntervalLoop;
+import dev.agentcenter.support.lifecycle.IntervalLoop;
 import dev.agentcenter.worker.RunEvents;
 import dev.agentcenter.worker.WorkerProperties;
 import javax.sql.DataSource;

@@ -3,7 +3,7 @@ package dev.agentcenter.worker.automation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.agentcenter.worker.IntervalLoop;
+import dev.agentcenter.support.lifecycle.IntervalLoop;
 import dev.agentcenter.worker.MutableClock;
 import dev.agentcenter.worker.TestWorld;
 import dev.agentcenter.worker.TestWorld.Event;

@@ -1,4 +1,4 @@
-package dev.agentcenter.worker;
+package dev.agentcenter.support.lifecycle;
 
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
