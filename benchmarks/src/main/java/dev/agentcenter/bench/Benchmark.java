@@ -55,8 +55,19 @@ import tools.jackson.databind.json.JsonMapper;
  *       Center's own overhead (queue, dispatch, session lookup, process start, event path), not a model's.
  * </ol>
  *
+ * <p>With {@code --runs N} (and optionally {@code --runners R}), only this item runs instead:
+ *
+ * <ol start="8">
+ *   <li>throughput: N one-command runs queued at once (16 parallel POSTs) → all terminal, as runs/s, from the
+ *       client's clock and from the server's timestamps (first {@code queuedAt} → last {@code finishedAt}), and how
+ *       the runs spread over the runners. {@code --runners R} first waits (up to a minute) until R runners are
+ *       online and refuses to measure with fewer, so a figure is never reported for the wrong setup; start the extra
+ *       runner processes yourself (README, "Benchmarks").
+ * </ol>
+ *
  * <p>Usage: {@code ./agent-center bench [--api http://127.0.0.1:3000] [--token T] [--samples 40]
- * [--subscribers 1000] [--realtime-only] [--agents]} against a stack started with {@code ./agent-center up}.
+ * [--subscribers 1000] [--realtime-only] [--agents] [--runs 100 [--runners 2]]} against a stack started with
+ * {@code ./agent-center up}.
  */
 public final class Benchmark {
 
@@ -82,6 +93,8 @@ public final class Benchmark {
         int subscribers = 1000;
         boolean realtimeOnly = false;
         boolean agents = false;
+        int runs = 0;
+        int runners = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--api" -> api = args[++i];
@@ -90,9 +103,11 @@ public final class Benchmark {
                 case "--subscribers" -> subscribers = Integer.parseInt(args[++i]);
                 case "--realtime-only" -> realtimeOnly = true;
                 case "--agents" -> agents = true;
+                case "--runs" -> runs = Integer.parseInt(args[++i]);
+                case "--runners" -> runners = Integer.parseInt(args[++i]);
                 default -> {
                     System.err.println("Usage: bench [--api URL] [--token TOKEN] [--samples N] [--subscribers N]"
-                            + " [--realtime-only] [--agents]");
+                            + " [--realtime-only] [--agents] [--runs N [--runners N]]");
                     System.exit(2);
                 }
             }
@@ -106,6 +121,10 @@ public final class Benchmark {
                 + Runtime.getRuntime().availableProcessors() + " cores)");
         if (agents) {
             benchmark.followUpToFirstToken(samples);
+            return;
+        }
+        if (runs > 0) {
+            benchmark.throughput(runs, runners);
             return;
         }
         if (!realtimeOnly) {
@@ -356,6 +375,96 @@ public final class Benchmark {
             tasks.add(task("burst " + i, List.of("echo burst " + i)));
         }
         long start = System.nanoTime();
+        List<String> runs = queueAtOnce(tasks);
+        long queuedAt = System.nanoTime();
+        Batch batch = awaitBatch(runs);
+        long end = System.nanoTime();
+        System.out.printf(
+                "2. %d one-command runs queued at once (16 parallel POSTs, all queued in %.0f ms)%n"
+                        + "   client: all terminal %.0f ms after the first POST%n"
+                        + "   server: first queuedAt -> last finishedAt %.0f ms%n",
+                count, (queuedAt - start) / 1e6, (end - start) / 1e6, batch.serverSeconds() * 1000);
+    }
+
+    /** Item 8: how many one-command runs per second the stack's runners finish when a batch arrives at once. */
+    private void throughput(int count, int expectedRunners) {
+        List<JsonNode> online = onlineRunners(expectedRunners);
+        int capacity = online.stream().mapToInt(r -> r.get("capacity").asInt()).sum();
+        List<String> tasks = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            tasks.add(task("throughput " + i, List.of("echo run " + i)));
+        }
+        long start = System.nanoTime();
+        List<String> runs = queueAtOnce(tasks);
+        Batch batch = awaitBatch(runs);
+        Map<String, Integer> perRunner = new java.util.TreeMap<>();
+        Map<String, String> names = new java.util.HashMap<>();
+        online.forEach(r -> names.put(r.get("id").asString(), r.get("name").asString()));
+        batch.runnerIds().forEach(id -> perRunner.merge(names.getOrDefault(id, id), 1, Integer::sum));
+        double clientSeconds = (System.nanoTime() - start) / 1e9;
+        double serverSeconds = batch.serverSeconds();
+        System.out.printf(
+                "8. throughput: %d one-command runs queued at once on %d runner(s), total capacity %d%n"
+                        + "   client: all terminal in %.2f s = %.2f runs/s%n"
+                        + "   server: first queuedAt -> last finishedAt %.2f s = %.2f runs/s%n"
+                        + "   runs per runner: %s%n",
+                count,
+                online.size(),
+                capacity,
+                clientSeconds,
+                count / clientSeconds,
+                serverSeconds,
+                count / serverSeconds,
+                perRunner);
+    }
+
+    /** A batch of finished runs: first {@code queuedAt} → last {@code finishedAt}, and who ran each. */
+    private record Batch(double serverSeconds, List<String> runnerIds) {}
+
+    /** Waits until every run is terminal, requiring each to have completed. */
+    private Batch awaitBatch(List<String> runs) {
+        Instant firstQueued = null;
+        Instant lastFinished = null;
+        List<String> runnerIds = new ArrayList<>();
+        for (String run : runs) {
+            JsonNode done = awaitTerminal(run);
+            requireCompleted(done);
+            Instant queued = Instant.parse(done.get("queuedAt").asString());
+            Instant finished = Instant.parse(done.get("finishedAt").asString());
+            firstQueued = firstQueued == null || queued.isBefore(firstQueued) ? queued : firstQueued;
+            lastFinished = lastFinished == null || finished.isAfter(lastFinished) ? finished : lastFinished;
+            runnerIds.add(done.path("runnerId").asString("?"));
+        }
+        return new Batch(Duration.between(firstQueued, lastFinished).toNanos() / 1e9, runnerIds);
+    }
+
+    /** The online runners, after waiting (bounded) until there are at least {@code expected} of them. */
+    private List<JsonNode> onlineRunners(int expected) {
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(1));
+        while (true) {
+            List<JsonNode> online = get("/api/runners")
+                    .get("items")
+                    .valueStream()
+                    .filter(r -> "online".equals(r.get("status").asString()))
+                    .toList();
+            if (online.size() >= Math.max(expected, 1)) {
+                return online;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException(online.size() + " runner(s) online, " + expected
+                        + " expected (--runners): start the others first (README, Benchmarks)");
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** Queues a run of every task with 16 POSTs in flight at a time; the run ids, in the tasks' order. */
+    private List<String> queueAtOnce(List<String> tasks) {
         List<String> runs = new ArrayList<>();
         try (ExecutorService pool = Executors.newFixedThreadPool(16)) {
             List<Future<String>> queued = new ArrayList<>();
@@ -369,26 +478,7 @@ public final class Benchmark {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-        long queuedAt = System.nanoTime();
-        Instant firstQueued = null;
-        Instant lastFinished = null;
-        for (String run : runs) {
-            JsonNode done = awaitTerminal(run);
-            requireCompleted(done);
-            Instant queued = Instant.parse(done.get("queuedAt").asString());
-            Instant finished = Instant.parse(done.get("finishedAt").asString());
-            firstQueued = firstQueued == null || queued.isBefore(firstQueued) ? queued : firstQueued;
-            lastFinished = lastFinished == null || finished.isAfter(lastFinished) ? finished : lastFinished;
-        }
-        long end = System.nanoTime();
-        System.out.printf(
-                "2. %d one-command runs queued at once (16 parallel POSTs, all queued in %.0f ms)%n"
-                        + "   client: all terminal %.0f ms after the first POST%n"
-                        + "   server: first queuedAt -> last finishedAt %.0f ms%n",
-                count,
-                (queuedAt - start) / 1e6,
-                (end - start) / 1e6,
-                Duration.between(firstQueued, lastFinished).toNanos() / 1e6);
+        return runs;
     }
 
     private void bigOutput(int lines) {

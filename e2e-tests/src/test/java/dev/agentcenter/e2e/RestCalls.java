@@ -58,6 +58,23 @@ final class RestCalls {
         }
     }
 
+    /** Creates a task of {@code commands} (no agent, no repository) in the workspace; its id. */
+    UUID task(UUID workspace, String title, java.util.List<String> commands) {
+        return id(post(
+                "/api/tasks",
+                java.util.Map.of(
+                        "workspaceId",
+                        workspace,
+                        "title",
+                        title,
+                        "config",
+                        java.util.Map.of(
+                                "commands",
+                                commands.stream()
+                                        .map(c -> java.util.Map.of("command", c))
+                                        .toList()))));
+    }
+
     static UUID id(JsonNode node) {
         return UUID.fromString(node.get("id").asString());
     }

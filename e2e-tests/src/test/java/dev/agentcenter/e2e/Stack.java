@@ -33,6 +33,8 @@ final class Stack implements AutoCloseable {
     final Service api;
     final Service worker;
     final Service runner;
+    private final Map<String, String> common = new HashMap<>();
+    private final List<Service> extraApis = new ArrayList<>();
 
     private Stack(DatabaseSettings database, Path root, Map<String, String> extraRunnerEnv) {
         this(database, root, Map.of(), extraRunnerEnv);
@@ -42,7 +44,6 @@ final class Stack implements AutoCloseable {
             DatabaseSettings database, Path root, Map<String, String> extraEnv, Map<String, String> extraRunnerEnv) {
         this.database = database;
         this.root = root;
-        Map<String, String> common = new HashMap<>();
         common.put("SPRING_DATASOURCE_URL", database.jdbcUrl());
         common.put("SPRING_DATASOURCE_USERNAME", database.username());
         common.put("SPRING_DATASOURCE_PASSWORD", database.password() == null ? "" : database.password());
@@ -113,9 +114,28 @@ final class Stack implements AutoCloseable {
         return "http://127.0.0.1:" + api.port;
     }
 
+    /**
+     * Another API process on the same database, as a second node behind a load balancer would be; started, healthy,
+     * and stopped with the stack.
+     */
+    synchronized Service startAnotherApi() throws IOException {
+        int port = freePort();
+        Map<String, String> env = new HashMap<>(common);
+        env.put("API_PORT", Integer.toString(port));
+        Service another = new Service("api-" + (extraApis.size() + 2), jar("api-service"), port, env, root);
+        extraApis.add(another);
+        another.start();
+        another.awaitHealthy();
+        return another;
+    }
+
     @Override
     public void close() {
-        for (Service service : List.of(worker, runner, api)) {
+        List<Service> services = new ArrayList<>(List.of(worker, runner, api));
+        synchronized (this) {
+            services.addAll(extraApis);
+        }
+        for (Service service : services) {
             service.stop();
         }
     }
