@@ -1,6 +1,6 @@
 package dev.agentcenter.worker.queue;
 
-import dev.agentcenter.worker.RunEvents;
+import dev.agentcenter.support.ledger.RunEvents;
 import dev.agentcenter.worker.WorkerId;
 import dev.agentcenter.worker.WorkerProperties;
 import java.sql.DriverManager;
