@@ -4,6 +4,8 @@ import dev.agentcenter.model.AgentConfig;
 import dev.agentcenter.model.AgentProvider;
 import dev.agentcenter.model.CommandSpec;
 import dev.agentcenter.model.RunDiff;
+import dev.agentcenter.model.RunEventTypes;
+import dev.agentcenter.model.RunStatus;
 import dev.agentcenter.runner.RunnerProperties;
 import dev.agentcenter.runner.agent.AgentException;
 import dev.agentcenter.runner.agent.AgentRequest;
@@ -19,7 +21,8 @@ import dev.agentcenter.runner.execution.ShellCommand;
 import dev.agentcenter.runner.execution.UnsafeGitConfigException;
 import dev.agentcenter.runner.execution.WorkspaceEscapeException;
 import dev.agentcenter.runner.execution.Workspaces;
-import dev.agentcenter.support.events.RunEventWriter.Draft;
+import dev.agentcenter.support.ledger.LeasedRun;
+import dev.agentcenter.support.ledger.RunEventWriter.Draft;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,6 +69,7 @@ final class RunExecution {
     private final RepositoryTokens tokens;
     private final Agents agents;
     private final RunJournal journal;
+    private final LeasedRun leased;
     private final GitDelivery delivery;
     private final LoginEnvironment environment;
     private final RunnerSecrets secrets;
@@ -103,6 +107,7 @@ final class RunExecution {
         this.environment = environment;
         this.secrets = secrets;
         this.redactor = secrets.redactor();
+        this.leased = new LeasedRun(context.runId(), context.leaseToken());
         this.journal = new RunJournal(
                 context.runId(),
                 context.leaseToken(),
@@ -134,7 +139,13 @@ final class RunExecution {
 
     /** Runs to the end; never throws. */
     Outcome run() {
-        Thread renewer = Thread.ofVirtual().name("lease-" + context.runId()).start(this::renewLease);
+        LeaseKeeper renewer = LeaseKeeper.start(
+                leased,
+                context.runId(),
+                dataSource,
+                properties.renewEvery(),
+                properties.leaseSeconds(),
+                this::onLeaseLost);
         Outcome outcome = Outcome.FAILED;
         Path workspace = null;
         try {
@@ -154,7 +165,7 @@ final class RunExecution {
                     workspace,
                     null);
         } finally {
-            renewer.interrupt();
+            renewer.stop();
             journal.close();
         }
         if (!lost) {
@@ -172,11 +183,7 @@ final class RunExecution {
                         "info",
                         "Workspace ready at " + absolute,
                         Map.of("workspacePath", absolute.toString()))),
-                connection -> update(
-                        connection,
-                        "UPDATE runs SET started_at = COALESCE(started_at, now()), workspace_path = ?,"
-                                + " updated_at = now() WHERE id = ? AND lease_token = ?",
-                        absolute.toString()))) {
+                connection -> leased.markStarted(connection, absolute.toString()))) {
             return Outcome.FAILED;
         }
         RunContext.Repository repository = context.repository();
@@ -205,7 +212,7 @@ final class RunExecution {
         } catch (RunFailure e) {
             return finish(Outcome.FAILED, e.code(), e.getMessage(), null, workspace, null);
         }
-        if (!transition("running", describeWork())) {
+        if (!transition(RunStatus.RUNNING, describeWork())) {
             return Outcome.FAILED;
         }
         try {
@@ -261,7 +268,7 @@ final class RunExecution {
             return git.initBaseline();
         }
         if (!git.isRepository()) {
-            if (!transition("cloning", "Cloning " + repository.fullName())) {
+            if (!transition(RunStatus.CLONING, "Cloning " + repository.fullName())) {
                 throw new RunFailure("lease_lost", "The run is no longer held by this runner");
             }
             journal.log(draft(
@@ -492,14 +499,11 @@ final class RunExecution {
             payload.put("droppedOutputBytes", journal.droppedOutputBytes());
         }
         List<Draft> drafts = List.of(
-                draft("run.status_changed", level, "Run " + status, Map.of("status", status)),
-                draft("run." + status, level, summary, payload));
+                draft(RunEventTypes.RUN_STATUS_CHANGED, level, "Run " + status, Map.of("status", status)),
+                draft(RunEventTypes.ended(RunStatus.fromWire(status)), level, summary, payload));
         // Retried by the journal while Postgres cannot be reached: false only when the run is no longer ours.
         boolean recorded = journal.commit(drafts, connection -> {
-            boolean updated = update(connection, """
-                            UPDATE runs SET status = ?, finished_at = now(), error_code = ?, error_message = ?,
-                                            exit_code = ?, lease_expires_at = NULL, updated_at = now()
-                             WHERE id = ? AND lease_token = ?""", status, errorCode, errorMessage, exitCode);
+            boolean updated = leased.finish(connection, RunStatus.fromWire(status), errorCode, errorMessage, exitCode);
             if (updated && diff != null) {
                 storeDiff(connection, diff);
             }
@@ -514,13 +518,10 @@ final class RunExecution {
         return outcome;
     }
 
-    private boolean transition(String status, String message) {
+    private boolean transition(RunStatus status, String message) {
         return journal.commit(
-                List.of(draft("run.status_changed", "info", message, Map.of("status", status))),
-                connection -> update(
-                        connection,
-                        "UPDATE runs SET status = ?, updated_at = now() WHERE id = ? AND lease_token = ?",
-                        status));
+                List.of(draft(RunEventTypes.RUN_STATUS_CHANGED, "info", message, Map.of("status", status.wire()))),
+                connection -> leased.moveTo(connection, status));
     }
 
     private GitWorkspace.DiffResult diff(GitWorkspace git, String base) {
@@ -555,58 +556,6 @@ final class RunExecution {
             statement.setString(4, redactor.redact(diff.patch()).replace("\0", ""));
             statement.setBoolean(5, diff.truncated());
             statement.executeUpdate();
-        }
-    }
-
-    /** Fenced row update: the last two parameters are always the run id and lease token. */
-    private boolean update(Connection connection, String sql, Object... values) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            int i = 1;
-            for (Object value : values) {
-                statement.setObject(i++, value);
-            }
-            statement.setObject(i++, context.runId());
-            statement.setObject(i, context.leaseToken());
-            return statement.executeUpdate() == 1;
-        }
-    }
-
-    /**
-     * Renews the lease every third of it. A renewal that fails (Postgres unreachable) is tried again every second
-     * rather than at the next third, so a lease that was not renewed during an outage is renewed as soon as the
-     * database is back, well within the time the sweeper allows after an outage (see LeaseSweeper).
-     */
-    private void renewLease() {
-        Duration every = properties.renewEvery();
-        Duration wait = every;
-        while (!Thread.currentThread().isInterrupted()) {
-            try {
-                Thread.sleep(wait);
-            } catch (InterruptedException e) {
-                return;
-            }
-            try (Connection connection = dataSource.getConnection();
-                    PreparedStatement statement = connection.prepareStatement("""
-                            UPDATE runs SET lease_expires_at = now() + make_interval(secs => ?)
-                             WHERE id = ? AND lease_token = ? AND status IN ('provisioning', 'cloning', 'running')""")) {
-                statement.setInt(1, properties.leaseSeconds());
-                statement.setObject(2, context.runId());
-                statement.setObject(3, context.leaseToken());
-                if (statement.executeUpdate() == 0) {
-                    onLeaseLost();
-                    return;
-                }
-                if (wait != every) {
-                    log.info("Renewed the lease of run {} again", context.runId());
-                }
-                wait = every;
-            } catch (SQLException e) {
-                // Postgres unreachable: try again soon; the sweeper does not count time the database was down.
-                if (wait == every) {
-                    log.warn("Could not renew the lease of run {}: {}", context.runId(), e.getMessage());
-                }
-                wait = Duration.ofSeconds(1).compareTo(every) < 0 ? Duration.ofSeconds(1) : every;
-            }
         }
     }
 

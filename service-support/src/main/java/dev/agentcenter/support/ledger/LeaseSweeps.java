@@ -61,7 +61,7 @@ public final class LeaseSweeps {
      *
      * @return how many runs that was
      */
-    public int expireLeasesOf(UUID runnerId) {
+    public static int expireLeasesOf(JdbcClient db, UUID runnerId) {
         return db.sql("UPDATE runs SET lease_expires_at = now() WHERE runner_id = :id AND " + RunTransitions.ACTIVE)
                 .param("id", runnerId)
                 .update();
