@@ -26,7 +26,7 @@ public final class LeaseSweeps {
         int changed = db.sql("""
                         UPDATE runs SET status = 'queued', runner_id = NULL, lease_token = NULL, lease_expires_at = NULL,
                                         not_before = NULL, updated_at = now()
-                         WHERE id = :id AND """ + RunTransitions.guard(RunStatus.QUEUED))
+                        WHERE id = :id""" + " AND " + RunTransitions.guard(RunStatus.QUEUED))
                 .param("id", runId)
                 .update();
         return events.appendIfChanged(changed, runId, drafts);
@@ -34,23 +34,22 @@ public final class LeaseSweeps {
 
     /** The runner is lost: fail the run ({@code runner_lost}). */
     public boolean fail(UUID runId, String message, Draft... drafts) {
-        int changed = db.sql("""
-                        UPDATE runs SET status = 'failed', error_code = 'runner_lost', error_message = :message,
-                                        lease_token = NULL, lease_expires_at = NULL, finished_at = now(), updated_at = now()
-                         WHERE id = :id AND """ + RunTransitions.guard(RunStatus.FAILED))
-                .param("id", runId)
-                .param("message", message)
-                .update();
-        return events.appendIfChanged(changed, runId, drafts);
+        return end(runId, RunStatus.FAILED, "runner_lost", message, drafts);
     }
 
     /** A cancel nobody will confirm any more: end the run as cancelled. */
     public boolean cancel(UUID runId, String message, Draft... drafts) {
+        return end(runId, RunStatus.CANCELLED, "cancelled", message, drafts);
+    }
+
+    private boolean end(UUID runId, RunStatus status, String code, String message, Draft... drafts) {
         int changed = db.sql("""
-                        UPDATE runs SET status = 'cancelled', error_code = 'cancelled', error_message = :message,
+                        UPDATE runs SET status = :status, error_code = :code, error_message = :message,
                                         lease_token = NULL, lease_expires_at = NULL, finished_at = now(), updated_at = now()
-                         WHERE id = :id AND """ + RunTransitions.guard(RunStatus.CANCELLED))
+                        WHERE id = :id""" + " AND " + RunTransitions.guard(status))
                 .param("id", runId)
+                .param("status", status.wire())
+                .param("code", code)
                 .param("message", message)
                 .update();
         return events.appendIfChanged(changed, runId, drafts);

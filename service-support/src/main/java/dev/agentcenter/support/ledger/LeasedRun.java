@@ -43,17 +43,53 @@ public final class LeasedRun {
                 status.wire());
     }
 
-    /** Ends the run: its terminal status, error and exit code; the lease stops counting. */
+    /** A workspace diff as stored: files and stats as JSON, the patch already redacted. */
+    public record Diff(String filesJson, String statsJson, String patch, boolean truncated) {}
+
+    /**
+     * Ends the run: its terminal status, error and exit code, and its diff (if any); the lease stops counting. The
+     * diff is stored only when the status was.
+     */
     public boolean finish(
-            Connection connection, RunStatus status, String errorCode, String errorMessage, Integer exitCode)
+            Connection connection,
+            RunStatus status,
+            String errorCode,
+            String errorMessage,
+            Integer exitCode,
+            Diff diff)
             throws SQLException {
         if (!status.terminal()) {
             throw new IllegalArgumentException(status.wire() + " does not end a run");
         }
-        return update(connection, """
+        boolean ended = update(
+                connection,
+                """
                         UPDATE runs SET status = ?, finished_at = now(), error_code = ?, error_message = ?,
                                         exit_code = ?, lease_expires_at = NULL, updated_at = now()
-                         WHERE id = ? AND lease_token = ? AND """ + RunTransitions.guard(status), status.wire(), errorCode, errorMessage, exitCode);
+                        WHERE id = ? AND lease_token = ?""" + " AND " + RunTransitions.guard(status),
+                status.wire(),
+                errorCode,
+                errorMessage,
+                exitCode);
+        if (ended && diff != null) {
+            storeDiff(connection, diff);
+        }
+        return ended;
+    }
+
+    private void storeDiff(Connection connection, Diff diff) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("""
+                INSERT INTO run_diffs (run_id, files, stats, patch, truncated)
+                VALUES (?, CAST(? AS jsonb), CAST(? AS jsonb), ?, ?)
+                ON CONFLICT (run_id) DO UPDATE SET files = EXCLUDED.files, stats = EXCLUDED.stats,
+                    patch = EXCLUDED.patch, truncated = EXCLUDED.truncated, created_at = now()""")) {
+            statement.setObject(1, runId);
+            statement.setString(2, diff.filesJson());
+            statement.setString(3, diff.statsJson());
+            statement.setString(4, diff.patch());
+            statement.setBoolean(5, diff.truncated());
+            statement.executeUpdate();
+        }
     }
 
     /** The branch the run's delivery generated. */

@@ -54,7 +54,7 @@ public final class RunCancels {
             db.sql("""
                             UPDATE runs SET status = 'cancelled', cancel_requested_at = now(), finished_at = now(),
                                             error_code = 'cancelled', error_message = :reason, updated_at = now()
-                            WHERE id = :id AND """ + RunTransitions.guard(RunStatus.CANCELLED))
+                           WHERE id = :id""" + " AND " + RunTransitions.guard(RunStatus.CANCELLED))
                     .param("id", runId)
                     .param("reason", because)
                     .update();
