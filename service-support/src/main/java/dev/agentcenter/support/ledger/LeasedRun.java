@@ -51,12 +51,7 @@ public final class LeasedRun {
      * diff is stored only when the status was.
      */
     public boolean finish(
-            Connection connection,
-            RunStatus status,
-            String errorCode,
-            String errorMessage,
-            Integer exitCode,
-            Diff diff)
+            Connection connection, RunStatus status, String errorCode, String errorMessage, Integer exitCode, Diff diff)
             throws SQLException {
         if (!status.terminal()) {
             throw new IllegalArgumentException(status.wire() + " does not end a run");
