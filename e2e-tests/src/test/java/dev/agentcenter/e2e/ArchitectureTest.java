@@ -28,7 +28,17 @@ class ArchitectureTest {
 
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
-    /** Every module with main code. */
+    /** Every module with main code whose classes are built before this one (this module depends on them). */
+    private static final List<String> BUILT_BEFORE = List.of(
+            "common-model",
+            "service-support",
+            "api-service",
+            "worker-service",
+            "runner-service",
+            "sdk-java",
+            "local-stack");
+
+    /** Every module with main code ({@code benchmarks} is one package: it cannot have a package cycle). */
     private static final List<String> MODULES = List.of(
             "common-model",
             "service-support",
@@ -48,7 +58,7 @@ class ArchitectureTest {
     @Test
     void noModuleHasPackageCycles() {
         List<Path> classDirectories = new ArrayList<>();
-        for (String module : MODULES) {
+        for (String module : BUILT_BEFORE) {
             Path classes = ROOT.resolve(module).resolve("target/classes");
             assertThat(classes).as("%s is built", module).isDirectory();
             classDirectories.add(classes);

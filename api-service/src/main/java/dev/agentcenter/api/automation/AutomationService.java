@@ -1,5 +1,6 @@
 package dev.agentcenter.api.automation;
 
+import dev.agentcenter.api.run.RunQueue;
 import dev.agentcenter.api.run.RunStore;
 import dev.agentcenter.api.task.TaskStore;
 import dev.agentcenter.api.web.ApiException;
@@ -51,6 +52,7 @@ class AutomationService {
     private final WorkspaceReferences references;
     private final TaskStore tasks;
     private final RunStore runs;
+    private final RunQueue queue;
     private final AutomationFires fires;
     private final Clock clock;
 
@@ -59,12 +61,14 @@ class AutomationService {
             WorkspaceReferences references,
             TaskStore tasks,
             RunStore runs,
+            RunQueue queue,
             AutomationFires fires,
             Clock clock) {
         this.automations = automations;
         this.references = references;
         this.tasks = tasks;
         this.runs = runs;
+        this.queue = queue;
         this.fires = fires;
         this.clock = clock;
     }
@@ -234,7 +238,8 @@ class AutomationService {
             throw ApiException.conflict(
                     "automation_already_fired", "The automation already fired at " + fireTime + "; try again");
         }
-        AutomationFires.Fired fired = fires.fire(id, automation.name(), automation.branchPrefix(), fireTime, true);
+        AutomationFires.Fired fired =
+                fires.fire(id, automation.name(), automation.branchPrefix(), fireTime, true, queue.checkedConfig(null));
         automations.recordFire(id, fireTime);
         // Read again: queueing the run moved the task to queued and gave it a latest run.
         return new AutomationTriggerResult(

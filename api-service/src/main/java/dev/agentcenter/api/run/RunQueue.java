@@ -7,6 +7,7 @@ import dev.agentcenter.model.ExecutionConfig;
 import dev.agentcenter.model.Run;
 import dev.agentcenter.support.ledger.RunQueueing;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
@@ -59,6 +60,18 @@ public class RunQueue {
                     "task_has_active_run", "The task already has an active run (" + e.getMessage() + ")");
         }
         return runs.find(queued.runId()).orElseThrow();
+    }
+
+    /**
+     * Given the task's config (JSON), the run's: {@code override} if given, else the task's; 422 {@code
+     * nothing_to_run} when it has neither commands nor an agent.
+     */
+    public UnaryOperator<String> checkedConfig(ExecutionConfig override) {
+        return taskConfig -> {
+            ExecutionConfig config = override != null ? override : json.read(taskConfig, ExecutionConfig.class);
+            requireSomethingToRun(config);
+            return json.write(config);
+        };
     }
 
     private static void requireSomethingToRun(ExecutionConfig config) {

@@ -55,8 +55,15 @@ public final class AutomationFires {
      * Creates the task and queues its run for a claimed fire.
      *
      * @param manual fired by hand (the API) rather than by the schedule
+     * @param config checks (and may rewrite) the run's config, as {@link RunQueueing.Request#config()}
      */
-    public Fired fire(UUID automationId, String name, String branchPrefix, Instant fireTime, boolean manual) {
+    public Fired fire(
+            UUID automationId,
+            String name,
+            String branchPrefix,
+            Instant fireTime,
+            boolean manual,
+            UnaryOperator<String> config) {
         UUID taskId = db.sql("""
                         INSERT INTO tasks (workspace_id, project_id, repo_connection_id, automation_id, title, prompt,
                                            permission_mode, policy, config, base_branch, branch_name, metadata)
@@ -78,11 +85,7 @@ public final class AutomationFires {
                 .query(UUID.class)
                 .single();
         UUID runId = queue.queue(new RunQueueing.Request(
-                        taskId,
-                        "automation",
-                        null,
-                        UnaryOperator.identity(),
-                        new RunQueueing.FiredBy(automationId, name)))
+                        taskId, "automation", null, config, new RunQueueing.FiredBy(automationId, name)))
                 .runId();
         db.sql("""
                         UPDATE automation_fires SET task_id = :taskId, run_id = :runId

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -134,8 +135,14 @@ final class AutomationScheduler {
     }
 
     private void fire(Due automation, Instant fireTime) {
-        AutomationFires.Fired fired =
-                fires.fire(automation.id(), automation.name(), automation.branchPrefix(), fireTime, false);
+        AutomationFires.Fired fired = fires.fire(
+                automation.id(),
+                automation.name(),
+                automation.branchPrefix(),
+                fireTime,
+                false,
+                // as before: a run with nothing to run is queued and fails on the runner, where the user sees why
+                UnaryOperator.identity());
         log.info(
                 "Automation {} fired for {}: task {}, run {}",
                 automation.id(),
