@@ -2,10 +2,12 @@ package dev.agentcenter.e2e;
 
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
 import dev.agentcenter.model.RunEventTypes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -49,6 +51,10 @@ class ArchitectureTest {
             "local-stack",
             "benchmarks");
 
+    /** Each package is a slice: a cycle between any two packages (a root and its subpackage too) fails. */
+    private static final ArchRule NO_CYCLES =
+            slices().matching("dev.agentcenter.(**)").should().beFreeOfCycles();
+
     private static final Path LEDGER = ROOT.resolve("service-support/src/main/java/dev/agentcenter/support/ledger");
 
     /** A statement that writes one of the ledger's tables, as SQL text in Java source. */
@@ -67,7 +73,16 @@ class ArchitectureTest {
                 .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPaths(classDirectories);
         assertThat(classes).as("classes imported").hasSizeGreaterThan(100);
-        slices().matching("dev.agentcenter.(**)").should().beFreeOfCycles().check(classes);
+        NO_CYCLES.check(classes);
+    }
+
+    @Test
+    void theCycleRuleSeesACycle() {
+        JavaClasses cycle = new ClassFileImporter().importPackages("dev.agentcenter.e2e.cycle");
+        assertThat(cycle).hasSize(2);
+        assertThatThrownBy(() -> NO_CYCLES.check(cycle))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Cycle detected");
     }
 
     @Test
