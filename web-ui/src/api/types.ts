@@ -22,7 +22,9 @@ export const TASK_STATUSES: readonly TaskStatus[] = [
   'cancelled',
 ];
 
-export const TERMINAL_RUN_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
+import { TERMINAL_RUN_STATUSES } from './eventTypes';
+
+export { TERMINAL_RUN_STATUSES };
 
 export function isActiveRunStatus(status: string | null | undefined): boolean {
   return status != null && !TERMINAL_RUN_STATUSES.has(status);

@@ -2,6 +2,7 @@
 // Events apply strictly in sequence order: duplicates are dropped, and events beyond a gap wait until the gap is
 // filled. A batch of events costs one copy of the row list, so a stream of 100,000 lines is applied per frame,
 // not per line.
+import { TERMINAL_EVENT_STATUS } from '../api/eventTypes';
 import type { EventLevel, RunEvent } from '../api/types';
 
 export interface StatusItem {
@@ -162,11 +163,7 @@ const AGENT_PHASES: Record<string, AgentItem['phase']> = {
   'agent.error': 'error',
 };
 
-const TERMINAL_EVENTS: Record<string, string> = {
-  'run.completed': 'completed',
-  'run.failed': 'failed',
-  'run.cancelled': 'cancelled',
-};
+const TERMINAL_EVENTS: Readonly<Record<string, string>> = TERMINAL_EVENT_STATUS;
 
 /** Applies a batch of events. Returns the same state object when nothing changed. */
 export function applyEvents(state: TimelineState, events: readonly RunEvent[]): TimelineState {

@@ -1,11 +1,11 @@
 package dev.agentcenter.sdk;
 
 import dev.agentcenter.model.RunEvent;
+import dev.agentcenter.model.RunEventTypes;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -24,8 +24,6 @@ import tools.jackson.databind.JsonNode;
  * order, and reconnects with backoff whenever the connection drops before the terminal event.
  */
 final class RunStreamSession implements Subscription {
-
-    static final Set<String> TERMINAL = Set.of("run.completed", "run.failed", "run.cancelled");
 
     /** Close code the server uses for a client that fell too far behind; it is resumed at once. */
     static final int SLOW_CLIENT = 4008;
@@ -193,7 +191,7 @@ final class RunStreamSession implements Subscription {
                             listenerBug));
                     return;
                 }
-                terminal = TERMINAL.contains(event.eventType());
+                terminal = RunEventTypes.terminal(event.eventType());
                 if (terminal && current(mine)) {
                     close();
                     listener.onEnd(event);

@@ -3,6 +3,7 @@ package dev.agentcenter.worker;
 import dev.agentcenter.support.ParentWatch;
 import dev.agentcenter.support.SecretFiles;
 import dev.agentcenter.support.ServiceDatabase;
+import dev.agentcenter.support.ledger.RunEvents;
 import java.time.Clock;
 import javax.sql.DataSource;
 import org.springframework.boot.SpringApplication;

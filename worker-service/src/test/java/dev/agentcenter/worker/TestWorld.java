@@ -3,6 +3,7 @@ package dev.agentcenter.worker;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.agentcenter.support.DatabaseSettings;
+import dev.agentcenter.support.ledger.RunEvents;
 import dev.agentcenter.testing.TestDatabase;
 import java.time.Duration;
 import java.util.List;

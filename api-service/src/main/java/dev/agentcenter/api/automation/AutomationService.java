@@ -1,7 +1,7 @@
 package dev.agentcenter.api.automation;
 
-import dev.agentcenter.api.run.RunEventLog;
 import dev.agentcenter.api.run.RunQueue;
+import dev.agentcenter.api.run.RunStore;
 import dev.agentcenter.api.task.TaskStore;
 import dev.agentcenter.api.web.ApiException;
 import dev.agentcenter.api.web.ApiException.FieldProblem;
@@ -12,26 +12,19 @@ import dev.agentcenter.model.Automation;
 import dev.agentcenter.model.AutomationSchedule;
 import dev.agentcenter.model.AutomationTriggerResult;
 import dev.agentcenter.model.CreateAutomationRequest;
-import dev.agentcenter.model.CreateTaskRequest;
-import dev.agentcenter.model.EventLevel;
 import dev.agentcenter.model.ExecutionConfig;
 import dev.agentcenter.model.ExecutionPolicy;
 import dev.agentcenter.model.PermissionMode;
-import dev.agentcenter.model.Run;
-import dev.agentcenter.model.Task;
 import dev.agentcenter.model.UpdateAutomationRequest;
 import dev.agentcenter.support.CronSchedule;
 import dev.agentcenter.support.CronSchedule.InvalidScheduleException;
+import dev.agentcenter.support.ledger.AutomationFires;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.springframework.http.HttpStatus;
@@ -52,31 +45,31 @@ class AutomationService {
 
     static final int MAX_SCHEDULE_COUNT = 50;
 
-    private static final DateTimeFormatter BRANCH_TIMESTAMP =
-            DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
-
     /** A conservative subset of git's ref-name rules, checked on write so every fire gets a pushable branch. */
     private static final Pattern BRANCH_PREFIX = Pattern.compile("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*");
 
     private final AutomationStore automations;
     private final WorkspaceReferences references;
     private final TaskStore tasks;
+    private final RunStore runs;
     private final RunQueue queue;
-    private final RunEventLog events;
+    private final AutomationFires fires;
     private final Clock clock;
 
     AutomationService(
             AutomationStore automations,
             WorkspaceReferences references,
             TaskStore tasks,
+            RunStore runs,
             RunQueue queue,
-            RunEventLog events,
+            AutomationFires fires,
             Clock clock) {
         this.automations = automations;
         this.references = references;
         this.tasks = tasks;
+        this.runs = runs;
         this.queue = queue;
-        this.events = events;
+        this.fires = fires;
         this.clock = clock;
     }
 
@@ -231,58 +224,27 @@ class AutomationService {
     }
 
     /**
-     * Fires the automation now, whatever its schedule and even while disabled: in one transaction, a task from its
-     * template, the task's first run (queued), the fire in {@code automation_fires}, {@code lastRunAt}, and an
-     * {@code automation.triggered} event after the run's {@code run.created}. {@code nextRunAt} is not moved.
+     * Fires the automation now, whatever its schedule and even while disabled: in one transaction, through the
+     * ledger's {@link AutomationFires} (as the worker's schedule does), a task from its template, the task's first
+     * run (queued), the fire in {@code automation_fires}, and an {@code automation.triggered} event after the run's
+     * {@code run.created}; then {@code lastRunAt}. {@code nextRunAt} is not moved.
      */
     @Transactional
     public AutomationTriggerResult trigger(UUID id) {
         Automation automation = automations.lock(id).orElseThrow(() -> ApiException.notFound("automation", id));
         // Postgres keeps microseconds; the same value goes to the fire log, the branch name and the event.
         Instant fireTime = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        if (!automations.claimFire(id, fireTime)) {
+        if (!fires.claim(id, fireTime)) {
             throw ApiException.conflict(
                     "automation_already_fired", "The automation already fired at " + fireTime + "; try again");
         }
-        Map<String, Object> fire = new LinkedHashMap<>();
-        fire.put("id", automation.id().toString());
-        fire.put("name", automation.name());
-        fire.put("fireTime", fireTime.toString());
-        fire.put("manual", true);
-        Map<String, Object> metadata = new LinkedHashMap<>(automation.metadata());
-        metadata.put("automation", fire);
-
-        Task task = tasks.create(new CreateTaskRequest(
-                automation.workspaceId(),
-                automation.projectId(),
-                automation.repoConnectionId(),
-                automation.id(),
-                automation.taskTemplateTitle(),
-                automation.taskTemplatePrompt(),
-                automation.permissionMode(),
-                automation.policy(),
-                automation.config(),
-                null,
-                automation.branchPrefix() == null
-                        ? null
-                        : automation.branchPrefix() + "/" + BRANCH_TIMESTAMP.format(fireTime),
-                metadata));
-        Run run = queue.queue(task.id(), "automation", null, null);
-        automations.recordFire(id, fireTime, task.id(), run.id());
-
-        Map<String, Object> payload = new LinkedHashMap<>();
-        payload.put("automationId", automation.id().toString());
-        payload.put("fireTime", fireTime.toString());
-        payload.put("manual", true);
-        payload.put("taskId", task.id().toString());
-        events.append(
-                run.id(),
-                "automation.triggered",
-                EventLevel.INFO,
-                "Automation \"" + automation.name() + "\" triggered by hand",
-                payload);
+        AutomationFires.Fired fired =
+                fires.fire(id, automation.name(), automation.branchPrefix(), fireTime, true, queue.checkedConfig(null));
+        automations.recordFire(id, fireTime);
         // Read again: queueing the run moved the task to queued and gave it a latest run.
-        return new AutomationTriggerResult(tasks.find(task.id()).orElseThrow(), run);
+        return new AutomationTriggerResult(
+                tasks.find(fired.taskId()).orElseThrow(),
+                runs.find(fired.runId()).orElseThrow());
     }
 
     private AutomationSchedule describe(CronSchedule schedule, int count) {

@@ -105,31 +105,8 @@ class AutomationStore {
         return db.sql("DELETE FROM automations WHERE id = :id").param("id", id).update() > 0;
     }
 
-    /**
-     * Claims a fire time: the primary key lets each (automation, fire time) fire once, whoever asks.
-     *
-     * @return false when that fire time has already been claimed
-     */
-    boolean claimFire(UUID automationId, Instant fireTime) {
-        return db.sql("""
-                        INSERT INTO automation_fires (automation_id, fire_time) VALUES (:id, :fireTime)
-                        ON CONFLICT DO NOTHING""")
-                        .param("id", automationId)
-                        .param("fireTime", utc(fireTime))
-                        .update()
-                > 0;
-    }
-
-    /** Records what a claimed fire created and when the automation last ran. */
-    void recordFire(UUID automationId, Instant fireTime, UUID taskId, UUID runId) {
-        db.sql("""
-                        UPDATE automation_fires SET task_id = :taskId, run_id = :runId
-                        WHERE automation_id = :id AND fire_time = :fireTime""")
-                .param("id", automationId)
-                .param("fireTime", utc(fireTime))
-                .param("taskId", taskId)
-                .param("runId", runId)
-                .update();
+    /** Records when the automation last ran (its fire was claimed and fired through the ledger). */
+    void recordFire(UUID automationId, Instant fireTime) {
         db.sql("""
                         UPDATE automations SET last_run_at = GREATEST(last_run_at, :fireTime), updated_at = now()
                         WHERE id = :id""").param("id", automationId).param("fireTime", utc(fireTime)).update();

@@ -1,6 +1,7 @@
 package dev.agentcenter.api.realtime;
 
 import dev.agentcenter.model.RunEvent;
+import dev.agentcenter.model.RunEventTypes;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -16,6 +17,6 @@ record FeedEvent(long sequence, String eventType, String json, int bytes) {
     }
 
     boolean terminal() {
-        return eventType.equals("run.completed") || eventType.equals("run.failed") || eventType.equals("run.cancelled");
+        return RunEventTypes.terminal(eventType);
     }
 }

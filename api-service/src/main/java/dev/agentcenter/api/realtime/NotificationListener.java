@@ -1,47 +1,34 @@
 package dev.agentcenter.api.realtime;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.agentcenter.support.listen.PostgresListener;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.time.Duration;
-import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Properties;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
-import org.postgresql.PGConnection;
-import org.postgresql.PGNotification;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * The one LISTEN connection of this API process ({@code run_events}, {@code tasks_changed}), on its own thread. It
- * is a plain JDBC connection opened with the pool's settings, not a pool connection held forever. When it breaks it
- * reconnects with backoff and then has every followed run read again, since notifications sent meanwhile are lost.
+ * The one LISTEN connection of this API process ({@code run_events}, {@code tasks_changed}), on the shared
+ * {@link PostgresListener}'s thread. It is a plain JDBC connection opened with the pool's settings, not a pool
+ * connection held forever. When it breaks it reconnects with backoff and then has every followed run read again,
+ * since notifications sent meanwhile are lost. Notifications whose payload is not an id are logged and skipped.
  */
 @Component
 class NotificationListener implements SmartLifecycle {
 
-    private static final Logger log = LoggerFactory.getLogger(NotificationListener.class);
-    private static final int WAIT_MILLIS = 500;
-    /** Without notifications for this long the connection is checked with a query, to notice a dead one. */
-    private static final Duration IDLE_CHECK = Duration.ofSeconds(10);
-
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    private static final String RUN_EVENTS = "run_events";
+    private static final String TASKS_CHANGED = "tasks_changed";
 
     private final DataSource dataSource;
     private final RealtimeHub hub;
     private final RealtimeProperties properties;
-    private final AtomicLong connects = new AtomicLong();
-    private volatile boolean running;
-    private volatile boolean connected;
-    private volatile Connection connection;
-    private Thread thread;
+    private volatile PostgresListener.Running listener;
+    private final AtomicLong resyncs = new AtomicLong();
 
     NotificationListener(DataSource dataSource, RealtimeHub hub, RealtimeProperties properties) {
         this.dataSource = dataSource;
@@ -51,114 +38,45 @@ class NotificationListener implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
-        if (running) {
+        if (listener != null) {
             return;
         }
-        running = true;
-        thread = Thread.ofPlatform().daemon().name("realtime-listener").start(this::run);
+        listener = PostgresListener.start(
+                "realtime-listener",
+                this::connect,
+                List.of(RUN_EVENTS, TASKS_CHANGED),
+                batch -> {
+                    PostgresListener.uuids(batch, TASKS_CHANGED).forEach(hub::taskChanged);
+                    // one read per run per batch, however many commits it got meanwhile
+                    PostgresListener.uuids(batch, RUN_EVENTS).forEach(hub::runEventsCommitted);
+                },
+                // only once LISTEN is active: whatever was committed before is read, whatever comes after is notified
+                () -> hub.resync(resyncs.incrementAndGet() > 1),
+                null);
     }
 
     @Override
-    public void stop() {
-        Thread listening;
-        synchronized (this) {
-            if (!running) {
-                return;
-            }
-            running = false;
-            listening = thread;
-        }
-        closeQuietly(connection);
-        listening.interrupt();
-        try {
-            listening.join(Duration.ofSeconds(5));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    public synchronized void stop() {
+        if (listener != null) {
+            listener.close();
+            listener = null;
         }
     }
 
     @Override
     public boolean isRunning() {
-        return running;
+        return listener != null;
     }
 
     boolean connected() {
-        return connected;
+        PostgresListener.Running running = listener;
+        return running != null && running.connected();
     }
 
     /** How many times the LISTEN connection was established (1 without reconnects). */
     long connects() {
-        return connects.get();
-    }
-
-    private void run() {
-        long backoffMillis = 100;
-        while (running) {
-            try (Connection c = connect()) {
-                connection = c;
-                try (Statement statement = c.createStatement()) {
-                    statement.execute("LISTEN run_events");
-                    statement.execute("LISTEN tasks_changed");
-                }
-                connected = true;
-                boolean reconnect = connects.incrementAndGet() > 1;
-                if (reconnect) {
-                    log.info("realtime LISTEN connection re-established; re-reading every followed run");
-                }
-                backoffMillis = 100;
-                // only now that LISTEN is active: whatever was committed before is read, whatever comes after is
-                // notified
-                hub.resync(reconnect);
-                listen(c);
-            } catch (SQLException | RuntimeException e) {
-                connected = false;
-                if (!running) {
-                    return;
-                }
-                log.warn("realtime LISTEN connection lost ({}); reconnecting in {} ms", e.toString(), backoffMillis);
-                try {
-                    Thread.sleep(backoffMillis);
-                } catch (InterruptedException interrupted) {
-                    return;
-                }
-                backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF.toMillis());
-            } finally {
-                connected = false;
-                connection = null;
-            }
-        }
-    }
-
-    private void listen(Connection c) throws SQLException {
-        PGConnection pg = c.unwrap(PGConnection.class);
-        long quietSince = System.nanoTime();
-        while (running) {
-            PGNotification[] batch = pg.getNotifications(WAIT_MILLIS);
-            if (batch == null || batch.length == 0) {
-                if (System.nanoTime() - quietSince > IDLE_CHECK.toNanos()) {
-                    try (Statement statement = c.createStatement()) {
-                        statement.execute("SELECT 1");
-                    }
-                    quietSince = System.nanoTime();
-                }
-                continue;
-            }
-            quietSince = System.nanoTime();
-            // one read per run per batch, however many commits it got meanwhile
-            Set<UUID> runs = new LinkedHashSet<>();
-            for (PGNotification notification : batch) {
-                UUID id = parse(notification.getParameter());
-                if (id == null) {
-                    continue;
-                }
-                if (notification.getName().equals("run_events")) {
-                    runs.add(id);
-                } else if (notification.getName().equals("tasks_changed")) {
-                    hub.taskChanged(id);
-                }
-            }
-            runs.forEach(hub::runEventsCommitted);
-        }
+        PostgresListener.Running running = listener;
+        return running == null ? 0 : running.connects();
     }
 
     private Connection connect() throws SQLException {
@@ -187,24 +105,5 @@ class NotificationListener implements SmartLifecycle {
         }
         c.setAutoCommit(true);
         return c;
-    }
-
-    private static UUID parse(String payload) {
-        try {
-            return UUID.fromString(payload.strip());
-        } catch (RuntimeException e) {
-            return null;
-        }
-    }
-
-    private static void closeQuietly(Connection c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (SQLException ignored) {
-            // shutting down
-        }
     }
 }

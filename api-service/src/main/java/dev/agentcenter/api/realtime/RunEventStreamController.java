@@ -1,9 +1,9 @@
 package dev.agentcenter.api.realtime;
 
 import dev.agentcenter.api.web.ApiException;
+import dev.agentcenter.model.RunStatus;
 import java.io.IOException;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -28,8 +28,6 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  */
 @RestController
 class RunEventStreamController implements DisposableBean {
-
-    private static final Set<String> TERMINAL_STATUSES = Set.of("completed", "failed", "cancelled");
 
     /** What the writer thread of one stream does next. */
     private sealed interface Item {
@@ -130,8 +128,9 @@ class RunEventStreamController implements DisposableBean {
             }
         });
         // the status is read after the subscription is registered: if it is terminal, the backlog holds every event
-        Optional<RealtimeReads.RunState> state =
-                hub.subscribe(subscription[0], run -> runWasTerminal.set(TERMINAL_STATUSES.contains(run.status())));
+        Optional<RealtimeReads.RunState> state = hub.subscribe(
+                subscription[0],
+                run -> runWasTerminal.set(RunStatus.fromWire(run.status()).terminal()));
         if (state.isEmpty()) {
             outbox[0].close();
             throw ApiException.notFound("run", id);

@@ -1,71 +1,43 @@
 package dev.agentcenter.api.run;
 
 import dev.agentcenter.api.web.ApiException;
-import dev.agentcenter.model.EventLevel;
 import dev.agentcenter.model.Run;
-import dev.agentcenter.model.RunStatus;
-import java.util.Map;
+import dev.agentcenter.support.ledger.RunCancels;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * Cancels runs. A queued run is cancelled on the spot; an active one is marked and its runner is told through
- * {@code NOTIFY run_cancel} (it stops the process tree and ends the run {@code cancelled}, keeping its output).
+ * Cancels runs through the ledger's {@link RunCancels}: a queued run is cancelled on the spot; an active one is
+ * marked and its runner is told through {@code NOTIFY run_cancel}. Answers 404 for an unknown run, 409 for one that
+ * already ended.
  */
 @Component
 public class RunCancellation {
 
     private final JdbcClient db;
-    private final RunEventLog events;
+    private final RunCancels cancels;
     private final RunStore runs;
 
-    RunCancellation(JdbcClient db, RunEventLog events, RunStore runs) {
+    RunCancellation(JdbcClient db, RunCancels cancels, RunStore runs) {
         this.db = db;
-        this.events = events;
+        this.cancels = cancels;
         this.runs = runs;
     }
 
     /** Cancels the run, or asks its runner to. Idempotent while the run is active. */
     @Transactional
     public Run cancel(UUID runId, String reason) {
-        RunStatus status = db.sql("SELECT status FROM runs WHERE id = :id FOR UPDATE")
-                .param("id", runId)
-                .query((rs, row) -> RunStatus.fromWire(rs.getString(1)))
-                .optional()
-                .orElseThrow(() -> ApiException.notFound("run", runId));
-        if (status.terminal()) {
-            throw ApiException.conflict("run_not_active", "The run already ended (" + status.wire() + ")");
-        }
         String because = reason == null ? "Cancelled via API" : reason;
-        if (status == RunStatus.QUEUED) {
-            db.sql("""
-                            UPDATE runs SET status = 'cancelled', cancel_requested_at = now(), finished_at = now(),
-                                            error_code = 'cancelled', error_message = :reason, updated_at = now()
-                            WHERE id = :id""").param("id", runId).param("reason", because).update();
-            events.append(
-                    runId,
-                    "run.cancelled",
-                    EventLevel.WARN,
-                    because + " before it started",
-                    Map.of("status", "cancelled", "previousStatus", status.wire()));
-        } else {
-            int marked = db.sql("""
-                            UPDATE runs SET cancel_requested_at = now(), updated_at = now()
-                            WHERE id = :id AND cancel_requested_at IS NULL""").param("id", runId).update();
-            if (marked > 0) {
-                events.append(
-                        runId,
-                        "run.cancel_requested",
-                        EventLevel.WARN,
-                        because + "; stopping the run",
-                        Map.of("status", status.wire()));
-                db.sql("SELECT pg_notify('run_cancel', :id)")
-                        .param("id", runId.toString())
-                        .query((rs, row) -> 0)
-                        .list();
-            }
+        switch (cancels.cancel(runId, because)) {
+            case RunCancels.Missing missing -> throw ApiException.notFound("run", runId);
+            case RunCancels.AlreadyEnded ended ->
+                throw ApiException.conflict(
+                        "run_not_active",
+                        "The run already ended (" + ended.status().wire() + ")");
+            case RunCancels.Cancelled cancelled -> {}
+            case RunCancels.Requested requested -> {}
         }
         return runs.find(runId).orElseThrow();
     }

@@ -3,35 +3,30 @@ package dev.agentcenter.api.run;
 import dev.agentcenter.api.web.ApiException;
 import dev.agentcenter.api.web.JsonColumns;
 import dev.agentcenter.model.AgentProvider;
-import dev.agentcenter.model.EventLevel;
 import dev.agentcenter.model.ExecutionConfig;
 import dev.agentcenter.model.Run;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import dev.agentcenter.support.ledger.RunQueueing;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import org.springframework.http.HttpStatus;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * Queues runs. The task row is locked first, so two requests for the same task are serialized: the second sees
- * the first's run and gets 409 instead of racing on the attempt number. The one-active-run rule is also a unique
- * index, in case anything else inserts runs.
+ * Queues runs through the ledger's {@link RunQueueing} (the one fire path), answering its refusals as problems:
+ * an unknown task is 404, a task that already has an active run 409, a run with nothing to run 422.
  */
 @Component
 public class RunQueue {
 
-    private final JdbcClient db;
+    private final RunQueueing queueing;
     private final JsonColumns json;
-    private final RunEventLog events;
     private final RunStore runs;
 
-    RunQueue(JdbcClient db, JsonColumns json, RunEventLog events, RunStore runs) {
-        this.db = db;
+    RunQueue(RunQueueing queueing, JsonColumns json, RunStore runs) {
+        this.queueing = queueing;
         this.json = json;
-        this.events = events;
         this.runs = runs;
     }
 
@@ -45,58 +40,38 @@ public class RunQueue {
      */
     @Transactional(propagation = Propagation.REQUIRED)
     public Run queue(UUID taskId, String source, String promptOverride, ExecutionConfig configOverride) {
-        TaskRow task = db.sql("SELECT prompt, permission_mode, policy, config, base_branch, branch_name"
-                        + " FROM tasks WHERE id = :id FOR UPDATE")
-                .param("id", taskId)
-                .query((rs, row) -> new TaskRow(
-                        rs.getString("prompt"),
-                        rs.getString("permission_mode"),
-                        rs.getString("policy"),
-                        rs.getString("config"),
-                        rs.getString("base_branch"),
-                        rs.getString("branch_name")))
-                .optional()
-                .orElseThrow(() -> ApiException.notFound("task", taskId));
-        db.sql("SELECT id, status FROM runs WHERE task_id = :taskId"
-                        + " AND status IN ('queued', 'provisioning', 'cloning', 'running')")
-                .param("taskId", taskId)
-                .query((rs, row) -> rs.getString("id") + " is " + rs.getString("status"))
-                .optional()
-                .ifPresent(active -> {
-                    throw ApiException.conflict(
-                            "task_has_active_run", "The task already has an active run (" + active + ")");
-                });
-        ExecutionConfig config =
-                configOverride != null ? configOverride : json.read(task.config(), ExecutionConfig.class);
-        requireSomethingToRun(config);
-        int attempt = db.sql("SELECT COALESCE(max(attempt), 0) + 1 FROM runs WHERE task_id = :taskId")
-                .param("taskId", taskId)
-                .query(Integer.class)
-                .single();
-        UUID runId = db.sql("""
-                        INSERT INTO runs (task_id, attempt, status, source, prompt, permission_mode, policy, config,
-                                          base_branch, branch_name)
-                        VALUES (:taskId, :attempt, 'queued', :source, :prompt, :permissionMode,
-                                CAST(:policy AS jsonb), CAST(:config AS jsonb), :baseBranch, :branchName)
-                        RETURNING id""")
-                .param("taskId", taskId)
-                .param("attempt", attempt)
-                .param("source", source)
-                .param("prompt", promptOverride != null ? promptOverride : task.prompt())
-                .param("permissionMode", task.permissionMode())
-                .param("policy", task.policy())
-                .param("config", json.write(config))
-                .param("baseBranch", task.baseBranch())
-                .param("branchName", task.branchName())
-                .query(UUID.class)
-                .single();
-        Map<String, Object> payload = new LinkedHashMap<>();
-        payload.put("attempt", attempt);
-        payload.put("source", source);
-        payload.put("taskId", taskId.toString());
-        events.append(
-                runId, "run.created", EventLevel.INFO, "Run queued (attempt " + attempt + ", " + source + ")", payload);
-        return runs.find(runId).orElseThrow();
+        RunQueueing.Queued queued;
+        try {
+            queued = queueing.queue(new RunQueueing.Request(
+                    taskId,
+                    source,
+                    promptOverride,
+                    taskConfig -> {
+                        ExecutionConfig config =
+                                configOverride != null ? configOverride : json.read(taskConfig, ExecutionConfig.class);
+                        requireSomethingToRun(config);
+                        return json.write(config);
+                    },
+                    null));
+        } catch (RunQueueing.TaskNotFound e) {
+            throw ApiException.notFound("task", taskId);
+        } catch (RunQueueing.TaskHasActiveRun e) {
+            throw ApiException.conflict(
+                    "task_has_active_run", "The task already has an active run (" + e.getMessage() + ")");
+        }
+        return runs.find(queued.runId()).orElseThrow();
+    }
+
+    /**
+     * Given the task's config (JSON), the run's: {@code override} if given, else the task's; 422 {@code
+     * nothing_to_run} when it has neither commands nor an agent.
+     */
+    public UnaryOperator<String> checkedConfig(ExecutionConfig override) {
+        return taskConfig -> {
+            ExecutionConfig config = override != null ? override : json.read(taskConfig, ExecutionConfig.class);
+            requireSomethingToRun(config);
+            return json.write(config);
+        };
     }
 
     private static void requireSomethingToRun(ExecutionConfig config) {
@@ -111,7 +86,4 @@ public class RunQueue {
                     "The run has no commands and no agent: add config.commands or set config.agent.provider");
         }
     }
-
-    private record TaskRow(
-            String prompt, String permissionMode, String policy, String config, String baseBranch, String branchName) {}
 }

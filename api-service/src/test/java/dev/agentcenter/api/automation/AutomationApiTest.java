@@ -563,6 +563,36 @@ class AutomationApiTest extends ApiTestBase {
         assertThat(count("automations")).isEqualTo(before);
     }
 
+    @Test
+    void aManualTriggerQueuesTheWayTheScheduleDoes() {
+        UUID workspace = newWorkspace();
+        UUID project = insertProject(workspace);
+        db.sql("UPDATE projects SET default_branch = 'develop' WHERE id = :id")
+                .param("id", project)
+                .update();
+        Map<String, Object> request = automation(workspace, "Nightly", "0 3 * * *", "UTC", null);
+        request.put("projectId", project);
+        UUID id = UUID.fromString(
+                post("/api/automations", request).expect(201).body().get("id").asString());
+
+        JsonNode answer =
+                post("/api/automations/" + id + "/trigger", null).expect(201).body();
+
+        // the same fire path as the worker's schedule: base branch from the connection, else the project
+        assertThat(answer.get("task").get("baseBranch").asString()).isEqualTo("develop");
+        assertThat(answer.get("run").get("baseBranch").asString()).isEqualTo("develop");
+        Map<String, Object> created = db.sql("SELECT message, payload::text AS payload FROM run_events"
+                        + " WHERE run_id = :runId AND event_type = 'run.created'")
+                .param("runId", UUID.fromString(answer.get("run").get("id").asString()))
+                .query()
+                .singleRow();
+        assertThat(created.get("message")).isEqualTo("Run queued by automation Nightly");
+        JsonNode payload = JSON.readTree((String) created.get("payload"));
+        assertThat(payload.get("automationId").asString()).isEqualTo(id.toString());
+        assertThat(payload.get("source").asString()).isEqualTo("automation");
+        assertThat(payload.get("attempt").asInt()).isEqualTo(1);
+    }
+
     private static Map<String, Object> automation(
             UUID workspace, String name, String cron, String timezone, String branchPrefix) {
         Map<String, Object> request = new HashMap<>();

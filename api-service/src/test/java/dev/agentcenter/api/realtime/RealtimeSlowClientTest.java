@@ -3,7 +3,7 @@ package dev.agentcenter.api.realtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.agentcenter.support.events.RunEventWriter;
+import dev.agentcenter.support.ledger.RunEventWriter;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -3,7 +3,7 @@ package dev.agentcenter.api.realtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentcenter.api.ApiTestBase;
-import dev.agentcenter.support.events.RunEventWriter;
+import dev.agentcenter.support.ledger.RunEventWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;

@@ -3,6 +3,7 @@ package dev.agentcenter.api.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentcenter.api.ApiTestBase;
+import dev.agentcenter.support.ledger.RunEvents;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,7 @@ import tools.jackson.databind.JsonNode;
 class RunApiTest extends ApiTestBase {
 
     @Autowired
-    RunEventLog eventLog;
+    RunEvents eventLog;
 
     @Autowired
     TransactionTemplate transactions;
@@ -247,10 +248,11 @@ class RunApiTest extends ApiTestBase {
             for (int i = 1; i <= 5; i++) {
                 eventLog.append(
                         run,
-                        "run.log",
-                        dev.agentcenter.model.EventLevel.INFO,
-                        "line " + i,
-                        Map.of("stream", i % 2 == 0 ? "stderr" : "stdout", "commandIndex", 0));
+                        RunEvents.draft(
+                                "run.log",
+                                "info",
+                                "line " + i,
+                                Map.of("stream", i % 2 == 0 ? "stderr" : "stdout", "commandIndex", 0)));
             }
         });
 
@@ -288,18 +290,19 @@ class RunApiTest extends ApiTestBase {
             for (int i = 1; i <= lines; i++) {
                 eventLog.append(
                         run,
-                        "run.log",
-                        dev.agentcenter.model.EventLevel.INFO,
-                        i + big,
-                        Map.of(
-                                "stream",
-                                "stdout",
-                                "commandIndex",
-                                0,
-                                "truncated",
-                                true,
-                                "originalLength",
-                                200_000_000L));
+                        RunEvents.draft(
+                                "run.log",
+                                "info",
+                                i + big,
+                                Map.of(
+                                        "stream",
+                                        "stdout",
+                                        "commandIndex",
+                                        0,
+                                        "truncated",
+                                        true,
+                                        "originalLength",
+                                        200_000_000L)));
             }
         });
 

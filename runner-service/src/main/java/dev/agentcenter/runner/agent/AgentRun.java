@@ -2,7 +2,7 @@ package dev.agentcenter.runner.agent;
 
 import dev.agentcenter.runner.execution.SecretRedactor;
 import dev.agentcenter.runner.execution.ShellCommand;
-import dev.agentcenter.support.events.RunEventWriter.Draft;
+import dev.agentcenter.support.ledger.RunEventWriter.Draft;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

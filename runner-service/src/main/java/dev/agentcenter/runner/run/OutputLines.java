@@ -3,7 +3,7 @@ package dev.agentcenter.runner.run;
 import dev.agentcenter.runner.execution.LineRedactor;
 import dev.agentcenter.runner.execution.SecretRedactor;
 import dev.agentcenter.runner.execution.ShellCommand;
-import dev.agentcenter.support.events.RunEventWriter.Draft;
+import dev.agentcenter.support.ledger.RunEventWriter.Draft;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import tools.jackson.databind.ObjectMapper;

@@ -4,10 +4,9 @@ import dev.agentcenter.runner.delivery.GitDelivery;
 import dev.agentcenter.runner.delivery.GitHubPulls;
 import dev.agentcenter.runner.execution.SecretRedactor;
 import dev.agentcenter.runner.execution.ShellCommand;
-import dev.agentcenter.support.events.RunEventWriter.Draft;
-import java.sql.Connection;
+import dev.agentcenter.support.ledger.LeasedRun;
+import dev.agentcenter.support.ledger.RunEventWriter.Draft;
 import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.ObjectMapper;
@@ -22,12 +21,14 @@ final class RunDeliveryJournal implements GitDelivery.Journal {
     private final RunContext context;
     private final ObjectMapper json;
     private final SecretRedactor redactor;
+    private final LeasedRun run;
 
     RunDeliveryJournal(RunJournal journal, RunContext context, ObjectMapper json, SecretRedactor redactor) {
         this.journal = journal;
         this.context = context;
         this.json = json;
         this.redactor = redactor;
+        this.run = new LeasedRun(context.runId(), context.leaseToken());
     }
 
     /** The request a run's config and context make. */
@@ -57,7 +58,7 @@ final class RunDeliveryJournal implements GitDelivery.Journal {
         return journal.commit(List.of(draft), connection -> {
             boolean ok = true;
             if (newBranch != null) {
-                ok = fenced(connection, "UPDATE runs SET branch_name = ?, updated_at = now()", newBranch);
+                ok = run.setBranch(connection, newBranch);
                 try (PreparedStatement task = connection.prepareStatement(
                         "UPDATE tasks SET branch_name = ?, updated_at = now() WHERE id = ? AND branch_name IS NULL")) {
                     task.setString(1, newBranch);
@@ -66,11 +67,7 @@ final class RunDeliveryJournal implements GitDelivery.Journal {
                 }
             }
             if (ok && pullRequest != null) {
-                ok = fenced(
-                        connection,
-                        "UPDATE runs SET pull_request_url = ?, pull_request_number = ?, updated_at = now()",
-                        pullRequest.url(),
-                        pullRequest.number());
+                ok = run.setPullRequest(connection, pullRequest.url(), pullRequest.number());
             }
             return ok;
         });
@@ -79,18 +76,5 @@ final class RunDeliveryJournal implements GitDelivery.Journal {
     @Override
     public ShellCommand.OutputSink gitOutput(String phase) {
         return new OutputLines(journal, redactor, json, Map.of("source", "git", "phase", phase));
-    }
-
-    /** {@code sql} (an UPDATE of runs without WHERE) applied to this run only while it is held under our lease. */
-    private boolean fenced(Connection connection, String sql, Object... values) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(sql + " WHERE id = ? AND lease_token = ?")) {
-            int i = 1;
-            for (Object value : values) {
-                statement.setObject(i++, value);
-            }
-            statement.setObject(i++, context.runId());
-            statement.setObject(i, context.leaseToken());
-            return statement.executeUpdate() == 1;
-        }
     }
 }

@@ -1,8 +1,8 @@
 package dev.agentcenter.runner.run;
 
-import dev.agentcenter.support.events.RunEventWriter;
-import dev.agentcenter.support.events.RunEventWriter.BatchOutcome;
-import dev.agentcenter.support.events.RunEventWriter.Draft;
+import dev.agentcenter.support.ledger.RunEventWriter;
+import dev.agentcenter.support.ledger.RunEventWriter.BatchOutcome;
+import dev.agentcenter.support.ledger.RunEventWriter.Draft;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,6 +1,7 @@
 package dev.agentcenter.runner.run;
 
 import dev.agentcenter.runner.RunnerProperties;
+import dev.agentcenter.support.ledger.LeaseSweeps;
 import dev.agentcenter.support.lifecycle.IntervalLoop;
 import java.time.Duration;
 import java.util.UUID;
@@ -48,9 +49,7 @@ class RunnerRegistration implements SmartLifecycle {
     public void start() {
         id = beat("online");
         // Runs this runner held before it restarted cannot be resumed: let the sweeper take them now, not in 30 s.
-        int orphaned = db.sql("""
-                        UPDATE runs SET lease_expires_at = now()
-                         WHERE runner_id = :id AND status IN ('provisioning', 'cloning', 'running')""").param("id", id).update();
+        int orphaned = LeaseSweeps.expireLeasesOf(db, id);
         if (orphaned > 0) {
             log.warn("Released {} run(s) this runner held before it restarted", orphaned);
         }

@@ -7,7 +7,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.agentcenter.runner.execution.ShellCommand;
 import dev.agentcenter.support.DatabaseSettings;
-import dev.agentcenter.support.events.RunEventWriter.Draft;
+import dev.agentcenter.support.ledger.RunEventWriter.Draft;
 import dev.agentcenter.testing.StoppablePostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.agentcenter.worker.automation;
 
+import dev.agentcenter.support.ledger.RunEvents;
 import dev.agentcenter.support.lifecycle.IntervalLoop;
-import dev.agentcenter.worker.RunEvents;
 import dev.agentcenter.worker.WorkerProperties;
 import java.time.Clock;
 import javax.sql.DataSource;

@@ -1,18 +1,17 @@
 package dev.agentcenter.worker.automation;
 
 import dev.agentcenter.support.CronSchedule;
-import dev.agentcenter.worker.RunEvents;
+import dev.agentcenter.support.ledger.AutomationFires;
+import dev.agentcenter.support.ledger.RunEvents;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -20,7 +19,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Fires due automations: for each fire time, a task from the automation's template and its first run (queued), in
- * one transaction with the fire's record and events.
+ * one transaction with the fire's record and events, through the ledger's {@link AutomationFires} (the API's manual
+ * trigger fires the same way).
  *
  * <p>Exactly once, with any number of workers: the row of {@code automation_fires} keyed by (automation, fire time)
  * is inserted first with {@code ON CONFLICT DO NOTHING}, and only the transaction that inserted it creates the
@@ -36,21 +36,18 @@ final class AutomationScheduler {
     /** Automations handled per round at most; the rest wait for the next round (a few seconds). */
     private static final int ROUND_LIMIT = 50;
 
-    private static final DateTimeFormatter BRANCH_TIMESTAMP =
-            DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
-
     private record Due(
             UUID id, String name, String cronExpression, String timezone, String branchPrefix, Instant nextRunAt) {}
 
     private final JdbcClient db;
     private final TransactionTemplate transactions;
-    private final RunEvents events;
+    private final AutomationFires fires;
     private final Clock clock;
 
     AutomationScheduler(JdbcClient db, TransactionTemplate transactions, RunEvents events, Clock clock) {
         this.db = db;
         this.transactions = transactions;
-        this.events = events;
+        this.fires = new AutomationFires(db, events);
         this.clock = clock;
     }
 
@@ -129,7 +126,7 @@ final class AutomationScheduler {
             return;
         }
         Instant fireTime = automation.nextRunAt();
-        if (claimFire(automation.id(), fireTime)) {
+        if (fires.claim(automation.id(), fireTime)) {
             fire(automation, fireTime);
         } else {
             log.info("Automation {} already fired for {}; moving on", automation.id(), fireTime);
@@ -137,72 +134,21 @@ final class AutomationScheduler {
         schedule(automation, schedule, fireTime.isAfter(now) ? fireTime : now, fireTime);
     }
 
-    private boolean claimFire(UUID automationId, Instant fireTime) {
-        return db.sql("""
-                        INSERT INTO automation_fires (automation_id, fire_time) VALUES (:id, :fireTime)
-                        ON CONFLICT DO NOTHING""")
-                        .param("id", automationId)
-                        .param("fireTime", utc(fireTime))
-                        .update()
-                == 1;
-    }
-
     private void fire(Due automation, Instant fireTime) {
-        String branchName = branchName(automation.branchPrefix(), fireTime);
-        UUID taskId = db.sql("""
-                        INSERT INTO tasks (workspace_id, project_id, repo_connection_id, automation_id, title, prompt,
-                                           permission_mode, policy, config, base_branch, branch_name, metadata)
-                        SELECT a.workspace_id, a.project_id, a.repo_connection_id, a.id, a.task_template_title,
-                               a.task_template_prompt, a.permission_mode, a.policy, a.config,
-                               COALESCE(rc.default_branch, p.default_branch), :branchName,
-                               a.metadata || jsonb_build_object('automation', jsonb_build_object(
-                                   'id', a.id, 'name', a.name, 'fireTime', :fireTimeText, 'manual', false))
-                          FROM automations a
-                          LEFT JOIN repo_connections rc ON rc.id = a.repo_connection_id
-                          LEFT JOIN projects p ON p.id = a.project_id
-                         WHERE a.id = :id
-                        RETURNING id""")
-                .param("id", automation.id())
-                .param("branchName", branchName)
-                .param("fireTimeText", fireTime.toString())
-                .query(UUID.class)
-                .single();
-        // The run copies the task; the trigger on runs moves the task to queued and sends NOTIFY run_queued.
-        UUID runId = db.sql("""
-                        INSERT INTO runs (task_id, attempt, status, source, prompt, permission_mode, policy, config,
-                                          base_branch, branch_name)
-                        SELECT id, 1, 'queued', 'automation', prompt, permission_mode, policy, config, base_branch,
-                               branch_name
-                          FROM tasks WHERE id = :taskId
-                        RETURNING id""").param("taskId", taskId).query(UUID.class).single();
-        db.sql("""
-                        UPDATE automation_fires SET task_id = :taskId, run_id = :runId
-                         WHERE automation_id = :id AND fire_time = :fireTime""")
-                .param("taskId", taskId)
-                .param("runId", runId)
-                .param("id", automation.id())
-                .param("fireTime", utc(fireTime))
-                .update();
-
-        Map<String, Object> created = new LinkedHashMap<>();
-        created.put("attempt", 1);
-        created.put("source", "automation");
-        created.put("taskId", taskId.toString());
-        created.put("automationId", automation.id().toString());
-        Map<String, Object> triggered = new LinkedHashMap<>();
-        triggered.put("automationId", automation.id().toString());
-        triggered.put("fireTime", fireTime.toString());
-        triggered.put("manual", false);
-        triggered.put("taskId", taskId.toString());
-        events.append(
-                runId,
-                RunEvents.draft("run.created", "info", "Run queued by automation " + automation.name(), created),
-                RunEvents.draft(
-                        "automation.triggered",
-                        "info",
-                        "Automation \"" + automation.name() + "\" fired for " + fireTime,
-                        triggered));
-        log.info("Automation {} fired for {}: task {}, run {}", automation.id(), fireTime, taskId, runId);
+        AutomationFires.Fired fired = fires.fire(
+                automation.id(),
+                automation.name(),
+                automation.branchPrefix(),
+                fireTime,
+                false,
+                // as before: a run with nothing to run is queued and fails on the runner, where the user sees why
+                UnaryOperator.identity());
+        log.info(
+                "Automation {} fired for {}: task {}, run {}",
+                automation.id(),
+                fireTime,
+                fired.taskId(),
+                fired.runId());
     }
 
     /** Sets the next fire time after {@code from}; records the fire time just handled, if any. */
@@ -237,15 +183,6 @@ final class AutomationScheduler {
                                metadata = metadata || jsonb_build_object(
                                    'disabledByWorker', jsonb_build_object('reason', :reason, 'at', now()))
                          WHERE id = :id""").param("id", automation.id()).param("reason", reason).update();
-    }
-
-    /** {@code <prefix>/<yyyyMMdd-HHmmss>} of the fire time in UTC, or none without a prefix. */
-    static String branchName(String prefix, Instant fireTime) {
-        if (prefix == null || prefix.isBlank()) {
-            return null;
-        }
-        String trimmed = prefix.strip().replaceAll("/+$", "");
-        return trimmed.isEmpty() ? null : trimmed + "/" + BRANCH_TIMESTAMP.format(fireTime);
     }
 
     private static OffsetDateTime utc(Instant instant) {

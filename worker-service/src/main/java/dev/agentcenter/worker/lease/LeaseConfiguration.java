@@ -1,7 +1,7 @@
 package dev.agentcenter.worker.lease;
 
+import dev.agentcenter.support.ledger.RunEvents;
 import dev.agentcenter.support.lifecycle.IntervalLoop;
-import dev.agentcenter.worker.RunEvents;
 import dev.agentcenter.worker.WorkerProperties;
 import javax.sql.DataSource;
 import org.springframework.context.annotation.Bean;

@@ -1,6 +1,8 @@
 package dev.agentcenter.worker.lease;
 
-import dev.agentcenter.worker.RunEvents;
+import dev.agentcenter.model.RunEventTypes;
+import dev.agentcenter.support.ledger.LeaseSweeps;
+import dev.agentcenter.support.ledger.RunEvents;
 import dev.agentcenter.worker.WorkerProperties;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,7 +49,7 @@ final class LeaseSweeper {
 
     private final JdbcClient db;
     private final TransactionTemplate transactions;
-    private final RunEvents events;
+    private final LeaseSweeps sweeps;
     private final WorkerProperties properties;
     private final Duration outageGrace;
     /** {@code System.nanoTime()} of the first sweep of the current unbroken series of successful ones; -1: none. */
@@ -68,7 +70,7 @@ final class LeaseSweeper {
             Duration outageGrace) {
         this.db = db;
         this.transactions = transactions;
-        this.events = events;
+        this.sweeps = new LeaseSweeps(db, events);
         this.properties = properties;
         this.outageGrace = outageGrace;
     }
@@ -160,16 +162,12 @@ final class LeaseSweeper {
 
     /** Nothing ran yet, so running it elsewhere is safe; the dispatch attempt was already counted at claim. */
     private void requeue(Expired run) {
-        db.sql("""
-                        UPDATE runs SET status = 'queued', runner_id = NULL, lease_token = NULL, lease_expires_at = NULL,
-                                        not_before = NULL, updated_at = now()
-                         WHERE id = :id""").param("id", run.id()).update();
         Map<String, Object> payload = payload(run, "queued");
         payload.put("reason", "lease_expired");
-        events.append(
+        sweeps.requeue(
                 run.id(),
                 RunEvents.draft(
-                        "run.status_changed",
+                        RunEventTypes.RUN_STATUS_CHANGED,
                         "warn",
                         "Runner " + runnerLabel(run) + " did not start the run before its lease expired; queued again",
                         payload));
@@ -182,27 +180,24 @@ final class LeaseSweeper {
     private void fail(Expired run) {
         String message = "The runner stopped renewing its lease (last expiry " + run.leaseExpiresAt()
                 + "); the run was abandoned";
-        db.sql("""
-                        UPDATE runs SET status = 'failed', error_code = 'runner_lost', error_message = :message,
-                                        lease_token = NULL, lease_expires_at = NULL, finished_at = now(), updated_at = now()
-                         WHERE id = :id""").param("id", run.id()).param("message", message).update();
         Map<String, Object> payload = payload(run, "failed");
         payload.put("code", "runner_lost");
-        events.append(
+        sweeps.fail(
                 run.id(),
-                RunEvents.draft("run.status_changed", "error", message, payload),
-                RunEvents.draft("run.failed", "error", message, Map.of("code", "runner_lost", "message", message)));
+                message,
+                RunEvents.draft(RunEventTypes.RUN_STATUS_CHANGED, "error", message, payload),
+                RunEvents.draft(
+                        RunEventTypes.RUN_FAILED, "error", message, Map.of("code", "runner_lost", "message", message)));
         log.warn("Run {} failed: runner {} stopped renewing its lease", run.id(), runnerLabel(run));
     }
 
     /** The user asked to cancel and the runner is gone: nobody will confirm it, so end the run as cancelled. */
     private void cancel(Expired run) {
         String message = "Cancelled; the runner stopped renewing its lease before it confirmed the cancel";
-        db.sql("""
-                        UPDATE runs SET status = 'cancelled', error_code = 'cancelled', error_message = :message,
-                                        lease_token = NULL, lease_expires_at = NULL, finished_at = now(), updated_at = now()
-                         WHERE id = :id""").param("id", run.id()).param("message", message).update();
-        events.append(run.id(), RunEvents.draft("run.cancelled", "warn", message, payload(run, "cancelled")));
+        sweeps.cancel(
+                run.id(),
+                message,
+                RunEvents.draft(RunEventTypes.RUN_CANCELLED, "warn", message, payload(run, "cancelled")));
     }
 
     private void markStaleRunnersOffline() {

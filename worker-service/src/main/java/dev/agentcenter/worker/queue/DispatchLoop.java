@@ -1,5 +1,6 @@
 package dev.agentcenter.worker.queue;
 
+import dev.agentcenter.support.listen.PostgresListener;
 import dev.agentcenter.worker.WorkerProperties;
 import java.time.Duration;
 import java.util.List;
@@ -31,7 +32,7 @@ final class DispatchLoop implements SmartLifecycle {
     private final RunClaimer claimer;
     private final RunnerClient runners;
     private final DispatchOutcomes outcomes;
-    private final Supplier<NotificationListener> listeners;
+    private final Supplier<PostgresListener> listeners;
     private final WorkerProperties properties;
     private final String workerId;
     private final AtomicLong roundsStarted = new AtomicLong();
@@ -48,7 +49,7 @@ final class DispatchLoop implements SmartLifecycle {
             RunClaimer claimer,
             RunnerClient runners,
             DispatchOutcomes outcomes,
-            Supplier<NotificationListener> listeners,
+            Supplier<PostgresListener> listeners,
             WorkerProperties properties,
             String workerId) {
         this.claimer = claimer;
@@ -79,7 +80,7 @@ final class DispatchLoop implements SmartLifecycle {
     }
 
     private void loop() {
-        try (NotificationListener listener = listeners.get()) {
+        try (PostgresListener listener = listeners.get()) {
             boolean failing = false;
             while (!stopping) {
                 // LISTEN before reading the table, so a run queued in between is either seen now or notified.
@@ -110,7 +111,7 @@ final class DispatchLoop implements SmartLifecycle {
                 }
                 rounds.incrementAndGet();
                 if (!more) {
-                    listener.await(wait, () -> stopping);
+                    listener.await(wait, () -> stopping, null);
                     listening = listener.listening();
                 }
             }

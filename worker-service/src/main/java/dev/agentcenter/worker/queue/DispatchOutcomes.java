@@ -1,6 +1,8 @@
 package dev.agentcenter.worker.queue;
 
-import dev.agentcenter.worker.RunEvents;
+import dev.agentcenter.model.RunEventTypes;
+import dev.agentcenter.support.ledger.Dispatches;
+import dev.agentcenter.support.ledger.RunEvents;
 import dev.agentcenter.worker.WorkerProperties;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -12,22 +14,16 @@ import org.springframework.transaction.support.TransactionTemplate;
  * What happens to a claimed run when its dispatch did not end with the runner taking it: queued again with backoff,
  * failed, handed back on shutdown, or cancelled when a cancel arrived meanwhile.
  *
- * <p>Every change is one statement fenced on the lease token, on {@code provisioning} and on {@code started_at IS
- * NULL}: if the runner did receive the request and has started the run (or the sweeper or a cancel took it over),
- * the statement matches no row and the run is left to whoever holds it. Its events are written in the same
- * transaction, only when the statement matched.
+ * <p>The writes are the ledger's ({@link Dispatches}), fenced so that a run the runner did start is left alone; its
+ * events are written in the same transaction, only when the statement matched. This class decides which outcome.
  */
 final class DispatchOutcomes {
 
     static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
 
-    private static final String FENCE =
-            " WHERE id = :id AND lease_token = :token AND status = 'provisioning'" + " AND started_at IS NULL";
-
-    private final JdbcClient db;
     private final TransactionTemplate transactions;
-    private final RunEvents events;
+    private final Dispatches dispatches;
     private final WorkerProperties properties;
     private final String workerId;
 
@@ -37,9 +33,8 @@ final class DispatchOutcomes {
             RunEvents events,
             WorkerProperties properties,
             String workerId) {
-        this.db = db;
         this.transactions = transactions;
-        this.events = events;
+        this.dispatches = new Dispatches(db, events);
         this.properties = properties;
         this.workerId = workerId;
     }
@@ -66,27 +61,20 @@ final class DispatchOutcomes {
             if (cancelIfRequested(run)) {
                 return;
             }
-            int changed = db.sql("UPDATE runs SET status = 'queued', runner_id = NULL, lease_token = NULL,"
-                            + " lease_expires_at = NULL, not_before = now() + make_interval(secs => :delay),"
-                            + " updated_at = now()" + FENCE)
-                    .param("id", run.runId())
-                    .param("token", run.leaseToken())
-                    .param("delay", delay.toMillis() / 1000.0)
-                    .update();
-            if (changed == 1) {
-                Map<String, Object> payload = queuedAgain(run, "runner_unavailable");
-                payload.put("detail", reason);
-                payload.put("retryInMs", delay.toMillis());
-                payload.put("dispatchAttempts", run.dispatchAttempts());
-                events.append(
-                        run.runId(),
-                        RunEvents.draft(
-                                "run.status_changed",
-                                "warn",
-                                capitalize(reason) + "; queued again, next try in " + seconds(delay)
-                                        + " (dispatch attempt " + run.dispatchAttempts() + " of " + max + ")",
-                                payload));
-            }
+            Map<String, Object> payload = queuedAgain(run, "runner_unavailable");
+            payload.put("detail", reason);
+            payload.put("retryInMs", delay.toMillis());
+            payload.put("dispatchAttempts", run.dispatchAttempts());
+            dispatches.requeue(
+                    run.runId(),
+                    run.leaseToken(),
+                    delay,
+                    RunEvents.draft(
+                            RunEventTypes.RUN_STATUS_CHANGED,
+                            "warn",
+                            capitalize(reason) + "; queued again, next try in " + seconds(delay) + " (dispatch attempt "
+                                    + run.dispatchAttempts() + " of " + max + ")",
+                            payload));
         });
     }
 
@@ -96,26 +84,20 @@ final class DispatchOutcomes {
             if (cancelIfRequested(run)) {
                 return;
             }
-            int changed = db.sql("UPDATE runs SET status = 'failed', error_code = :code, error_message = :message,"
-                            + " lease_token = NULL, lease_expires_at = NULL, finished_at = now(), updated_at = now()"
-                            + FENCE)
-                    .param("id", run.runId())
-                    .param("token", run.leaseToken())
-                    .param("code", code)
-                    .param("message", message)
-                    .update();
-            if (changed == 1) {
-                Map<String, Object> changedPayload = new LinkedHashMap<>();
-                changedPayload.put("status", "failed");
-                changedPayload.put("previousStatus", "provisioning");
-                changedPayload.put("runnerId", run.runner().id().toString());
-                changedPayload.put("workerId", workerId);
-                changedPayload.put("code", code);
-                events.append(
-                        run.runId(),
-                        RunEvents.draft("run.status_changed", "error", message, changedPayload),
-                        RunEvents.draft("run.failed", "error", message, Map.of("code", code, "message", message)));
-            }
+            Map<String, Object> changedPayload = new LinkedHashMap<>();
+            changedPayload.put("status", "failed");
+            changedPayload.put("previousStatus", "provisioning");
+            changedPayload.put("runnerId", run.runner().id().toString());
+            changedPayload.put("workerId", workerId);
+            changedPayload.put("code", code);
+            dispatches.fail(
+                    run.runId(),
+                    run.leaseToken(),
+                    code,
+                    message,
+                    RunEvents.draft(RunEventTypes.RUN_STATUS_CHANGED, "error", message, changedPayload),
+                    RunEvents.draft(
+                            RunEventTypes.RUN_FAILED, "error", message, Map.of("code", code, "message", message)));
         });
     }
 
@@ -128,22 +110,14 @@ final class DispatchOutcomes {
             if (cancelIfRequested(run)) {
                 return;
             }
-            int changed = db.sql("UPDATE runs SET status = 'queued', runner_id = NULL, lease_token = NULL,"
-                            + " lease_expires_at = NULL, not_before = NULL,"
-                            + " dispatch_attempts = greatest(dispatch_attempts - 1, 0), updated_at = now()"
-                            + FENCE)
-                    .param("id", run.runId())
-                    .param("token", run.leaseToken())
-                    .update();
-            if (changed == 1) {
-                events.append(
-                        run.runId(),
-                        RunEvents.draft(
-                                "run.status_changed",
-                                "warn",
-                                "Worker " + workerId + " is stopping and had not dispatched the run yet; queued again",
-                                queuedAgain(run, "worker_stopping")));
-            }
+            dispatches.handBack(
+                    run.runId(),
+                    run.leaseToken(),
+                    RunEvents.draft(
+                            RunEventTypes.RUN_STATUS_CHANGED,
+                            "warn",
+                            "Worker " + workerId + " is stopping and had not dispatched the run yet; queued again",
+                            queuedAgain(run, "worker_stopping")));
         });
     }
 
@@ -153,23 +127,15 @@ final class DispatchOutcomes {
      */
     private boolean cancelIfRequested(ClaimedRun run) {
         String message = "Cancelled before a runner started it";
-        int changed = db.sql("UPDATE runs SET status = 'cancelled', error_code = 'cancelled', error_message = :message,"
-                        + " lease_token = NULL, lease_expires_at = NULL, finished_at = now(), updated_at = now()"
-                        + FENCE + " AND cancel_requested_at IS NOT NULL")
-                .param("id", run.runId())
-                .param("token", run.leaseToken())
-                .param("message", message)
-                .update();
-        if (changed == 1) {
-            events.append(
-                    run.runId(),
-                    RunEvents.draft(
-                            "run.cancelled",
-                            "warn",
-                            message,
-                            Map.of("status", "cancelled", "previousStatus", "provisioning")));
-        }
-        return changed == 1;
+        return dispatches.cancelIfRequested(
+                run.runId(),
+                run.leaseToken(),
+                message,
+                RunEvents.draft(
+                        RunEventTypes.RUN_CANCELLED,
+                        "warn",
+                        message,
+                        Map.of("status", "cancelled", "previousStatus", "provisioning")));
     }
 
     private Map<String, Object> queuedAgain(ClaimedRun run, String reason) {

@@ -1,10 +1,9 @@
 package dev.agentcenter.worker.queue;
 
-import dev.agentcenter.worker.RunEvents;
+import dev.agentcenter.support.ledger.RunEvents;
+import dev.agentcenter.support.listen.PostgresListener;
 import dev.agentcenter.worker.WorkerId;
 import dev.agentcenter.worker.WorkerProperties;
-import java.sql.DriverManager;
-import java.util.Properties;
 import javax.sql.DataSource;
 import okhttp3.OkHttpClient;
 import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
@@ -55,19 +54,8 @@ class QueueConfiguration {
     }
 
     /** Opens the LISTEN connection directly with the driver: a pooled one could be recycled and lose its LISTEN. */
-    static NotificationListener.ConnectionOpener listenerConnection(String url, String username, String password) {
-        return () -> {
-            Properties settings = new Properties();
-            if (username != null) {
-                settings.setProperty("user", username);
-            }
-            if (password != null) {
-                settings.setProperty("password", password);
-            }
-            settings.setProperty("ApplicationName", "agent-center-worker-listener");
-            settings.setProperty("tcpKeepAlive", "true");
-            return DriverManager.getConnection(url, settings);
-        };
+    static PostgresListener.ConnectionOpener listenerConnection(String url, String username, String password) {
+        return PostgresListener.direct(url, username, password, "agent-center-worker-listener");
     }
 
     /** Assembles a loop; also used by tests that run several "workers" in one JVM. */
@@ -76,7 +64,7 @@ class QueueConfiguration {
             TransactionTemplate transactions,
             RunEvents events,
             OkHttpClient http,
-            NotificationListener.ConnectionOpener listenerConnection,
+            PostgresListener.ConnectionOpener listenerConnection,
             WorkerProperties properties,
             String workerId) {
         JdbcClient db = JdbcClient.create(dataSource);
@@ -84,7 +72,7 @@ class QueueConfiguration {
                 new RunClaimer(db, transactions, events, properties, workerId),
                 new RunnerClient(http, properties.runnerTokenConfigured() ? properties.runnerInternalToken() : ""),
                 new DispatchOutcomes(db, transactions, events, properties, workerId),
-                () -> new NotificationListener(listenerConnection, DispatchLoop.CHANNELS),
+                () -> new PostgresListener(listenerConnection, DispatchLoop.CHANNELS),
                 properties,
                 workerId);
     }

@@ -1,6 +1,8 @@
 package dev.agentcenter.worker.queue;
 
-import dev.agentcenter.worker.RunEvents;
+import dev.agentcenter.model.RunEventTypes;
+import dev.agentcenter.support.ledger.Dispatches;
+import dev.agentcenter.support.ledger.RunEvents;
 import dev.agentcenter.worker.WorkerProperties;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,7 +20,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <p>Two workers must not both fill the same free slot. Each claim therefore locks the runner's row first and only
  * then counts its active runs: in READ COMMITTED the count is a new statement with a new snapshot, which sees every
  * claim committed by whoever held the lock before. The runs themselves are taken with {@code FOR UPDATE SKIP
- * LOCKED}, so workers never wait for each other's runs.
+ * LOCKED} by the ledger's {@link Dispatches#CLAIM}, so workers never wait for each other's runs.
  */
 final class RunClaimer {
 
@@ -26,24 +28,9 @@ final class RunClaimer {
             (SELECT count(*) FROM runs r
               WHERE r.runner_id = rn.id AND r.status IN ('provisioning', 'cloning', 'running'))""";
 
-    private static final String CLAIM = """
-            WITH c AS (
-                SELECT id FROM runs
-                 WHERE status = 'queued' AND (not_before IS NULL OR not_before <= now())
-                 ORDER BY queued_at, id
-                 LIMIT :n
-                 FOR UPDATE SKIP LOCKED)
-            UPDATE runs r
-               SET status = 'provisioning', runner_id = :runnerId, lease_token = gen_random_uuid(),
-                   lease_expires_at = now() + make_interval(secs => :lease),
-                   dispatch_attempts = r.dispatch_attempts + 1, updated_at = now()
-              FROM c
-             WHERE r.id = c.id
-            RETURNING r.id, r.attempt, r.lease_token, r.dispatch_attempts""";
-
     private final JdbcClient db;
     private final TransactionTemplate transactions;
-    private final RunEvents events;
+    private final Dispatches dispatches;
     private final WorkerProperties properties;
     private final String workerId;
 
@@ -55,7 +42,7 @@ final class RunClaimer {
             String workerId) {
         this.db = db;
         this.transactions = transactions;
-        this.events = events;
+        this.dispatches = new Dispatches(db, events);
         this.properties = properties;
         this.workerId = workerId;
     }
@@ -122,33 +109,24 @@ final class RunClaimer {
             if (n <= 0) {
                 return List.of();
             }
-            List<ClaimedRun> runs = db.sql(CLAIM)
-                    .param("n", n)
-                    .param("runnerId", runner.id())
-                    .param("lease", (double) properties.runLease().toMillis() / 1000)
-                    .query((rs, row) -> new ClaimedRun(
-                            rs.getObject("id", UUID.class),
-                            rs.getInt("attempt"),
-                            rs.getObject("lease_token", UUID.class),
-                            rs.getInt("dispatch_attempts"),
-                            runner))
-                    .list();
-            for (ClaimedRun run : runs) {
-                Map<String, Object> payload = new LinkedHashMap<>();
-                payload.put("status", "provisioning");
-                payload.put("previousStatus", "queued");
-                payload.put("runnerId", runner.id().toString());
-                payload.put("workerId", workerId);
-                payload.put("dispatchAttempt", run.dispatchAttempts());
-                events.append(
-                        run.runId(),
-                        RunEvents.draft(
-                                "run.status_changed",
+            return dispatches
+                    .claim(runner.id(), n, properties.runLease(), run -> {
+                        Map<String, Object> payload = new LinkedHashMap<>();
+                        payload.put("status", "provisioning");
+                        payload.put("previousStatus", "queued");
+                        payload.put("runnerId", runner.id().toString());
+                        payload.put("workerId", workerId);
+                        payload.put("dispatchAttempt", run.dispatchAttempts());
+                        return RunEvents.draft(
+                                RunEventTypes.RUN_STATUS_CHANGED,
                                 "info",
                                 "Claimed by worker " + workerId + "; dispatching to runner " + runner.name(),
-                                payload));
-            }
-            return runs;
+                                payload);
+                    })
+                    .stream()
+                    .map(run -> new ClaimedRun(
+                            run.runId(), run.attempt(), run.leaseToken(), run.dispatchAttempts(), runner))
+                    .toList();
         });
         return claimed == null ? List.of() : new ArrayList<>(claimed);
     }

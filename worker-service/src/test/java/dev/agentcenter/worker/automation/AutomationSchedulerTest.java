@@ -3,6 +3,7 @@ package dev.agentcenter.worker.automation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.agentcenter.support.ledger.AutomationFires;
 import dev.agentcenter.support.lifecycle.IntervalLoop;
 import dev.agentcenter.worker.MutableClock;
 import dev.agentcenter.worker.TestWorld;
@@ -218,12 +219,12 @@ class AutomationSchedulerTest {
 
     @Test
     void branchNamesUseTheFireTimeInUtc() {
-        assertThat(AutomationScheduler.branchName("nightly", Instant.parse("2026-12-31T23:05:09Z")))
+        assertThat(AutomationFires.branchName("nightly", Instant.parse("2026-12-31T23:05:09Z")))
                 .isEqualTo("nightly/20261231-230509");
-        assertThat(AutomationScheduler.branchName("nightly/", Instant.parse("2026-12-31T23:05:09Z")))
+        assertThat(AutomationFires.branchName("nightly/", Instant.parse("2026-12-31T23:05:09Z")))
                 .isEqualTo("nightly/20261231-230509");
-        assertThat(AutomationScheduler.branchName(null, Instant.EPOCH)).isNull();
-        assertThat(AutomationScheduler.branchName("  ", Instant.EPOCH)).isNull();
+        assertThat(AutomationFires.branchName(null, Instant.EPOCH)).isNull();
+        assertThat(AutomationFires.branchName("  ", Instant.EPOCH)).isNull();
     }
 
     private UUID automation(String name, String cron, Instant nextRunAt) {

@@ -2,7 +2,7 @@ package dev.agentcenter.worker.lease;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.agentcenter.support.events.RunEventWriter;
+import dev.agentcenter.support.ledger.RunEventWriter;
 import dev.agentcenter.worker.TestWorld;
 import dev.agentcenter.worker.TestWorld.Event;
 import java.sql.Connection;

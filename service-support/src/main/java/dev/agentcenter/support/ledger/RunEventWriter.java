@@ -1,5 +1,6 @@
-package dev.agentcenter.support.events;
+package dev.agentcenter.support.ledger;
 
+import dev.agentcenter.model.EventLevel;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -24,6 +25,9 @@ import java.util.UUID;
  * <p>{@link #appendBatch} makes an append idempotent: the batch's id is stored in {@code runs.last_event_batch} in
  * the same transaction, so a writer that lost its connection at COMMIT, and cannot know whether the batch was
  * stored, writes it again with the same id and is told it is already there instead of storing it twice.
+ *
+ * <p>Part of the run ledger: only the ledger's classes write {@code runs} and {@code run_events} (an architecture
+ * test scans the sources for that).
  */
 public final class RunEventWriter {
 
@@ -34,9 +38,7 @@ public final class RunEventWriter {
             if (eventType == null || eventType.isBlank()) {
                 throw new IllegalArgumentException("eventType is required");
             }
-            if (!level.equals("info") && !level.equals("warn") && !level.equals("error")) {
-                throw new IllegalArgumentException("level must be info, warn or error");
-            }
+            EventLevel.fromWire(level); // throws for anything but info, warn, error
         }
     }
 

@@ -1,10 +1,10 @@
-package dev.agentcenter.support.events;
+package dev.agentcenter.support.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentcenter.support.EmbeddedPostgresHost;
 import dev.agentcenter.support.PostgresBinaries;
-import dev.agentcenter.support.events.RunEventWriter.Draft;
+import dev.agentcenter.support.ledger.RunEventWriter.Draft;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
