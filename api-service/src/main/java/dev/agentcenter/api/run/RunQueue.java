@@ -1,5 +1,6 @@
 package dev.agentcenter.api.run;
 
+import dev.agentcenter.api.usage.WorkspaceBudgets;
 import dev.agentcenter.api.web.ApiException;
 import dev.agentcenter.api.web.JsonColumns;
 import dev.agentcenter.model.AgentProvider;
@@ -27,8 +28,10 @@ public class RunQueue {
     private final JsonColumns json;
     private final RunEventLog events;
     private final RunStore runs;
+    private final WorkspaceBudgets budgets;
 
-    RunQueue(JdbcClient db, JsonColumns json, RunEventLog events, RunStore runs) {
+    RunQueue(JdbcClient db, JsonColumns json, RunEventLog events, RunStore runs, WorkspaceBudgets budgets) {
+        this.budgets = budgets;
         this.db = db;
         this.json = json;
         this.events = events;
@@ -66,6 +69,7 @@ public class RunQueue {
                     throw ApiException.conflict(
                             "task_has_active_run", "The task already has an active run (" + active + ")");
                 });
+        budgets.requireAvailableForTask(taskId);
         ExecutionConfig config =
                 configOverride != null ? configOverride : json.read(task.config(), ExecutionConfig.class);
         requireSomethingToRun(config);

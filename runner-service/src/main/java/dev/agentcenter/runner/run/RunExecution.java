@@ -19,6 +19,7 @@ import dev.agentcenter.runner.execution.ShellCommand;
 import dev.agentcenter.runner.execution.UnsafeGitConfigException;
 import dev.agentcenter.runner.execution.WorkspaceEscapeException;
 import dev.agentcenter.runner.execution.Workspaces;
+import dev.agentcenter.runner.metrics.RunnerMetrics;
 import dev.agentcenter.support.events.RunEventWriter.Draft;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -69,6 +70,9 @@ final class RunExecution {
     private final GitDelivery delivery;
     private final LoginEnvironment environment;
     private final RunnerSecrets secrets;
+    private final RunBudgets budgets;
+    private final RunnerMetrics metrics;
+    private final long acceptedAt = System.nanoTime();
     private SecretRedactor redactor;
     private String token;
 
@@ -91,7 +95,11 @@ final class RunExecution {
             Agents agents,
             GitDelivery delivery,
             LoginEnvironment environment,
-            RunnerSecrets secrets) {
+            RunnerSecrets secrets,
+            RunBudgets budgets,
+            RunnerMetrics metrics) {
+        this.budgets = budgets;
+        this.metrics = metrics;
         this.context = context;
         this.runner = runner;
         this.properties = properties;
@@ -179,6 +187,7 @@ final class RunExecution {
                         absolute.toString()))) {
             return Outcome.FAILED;
         }
+        metrics.dispatchToStart(Duration.ofNanos(System.nanoTime() - acceptedAt));
         RunContext.Repository repository = context.repository();
         GitWorkspace git = new GitWorkspace(workspace, GIT_TIMEOUT, repository == null ? null : cloneUrl(repository));
         String base;
@@ -344,11 +353,22 @@ final class RunExecution {
                 cwd);
         AgentRun.Result result;
         ShellCommand.Outcome outcome;
+        RunBudgets.Guard budget =
+                budgets.open(context.taskId(), context.config().agent());
+        requireWithinBudget(budget);
         try (AgentRun agent = agents.prepare(request)) {
             redactor = redactor.with(agent.secrets().toArray(String[]::new));
             try {
-                current = agent.start(redactor, journal::output, properties.cancelGrace());
-                if (cancelRequested || lost) {
+                current = agent.start(
+                        redactor,
+                        draft -> {
+                            journal.output(draft);
+                            if (draft.eventType().equals("agent.usage") && budget.usage(draft.payloadJson())) {
+                                stopCurrentCommand();
+                            }
+                        },
+                        properties.cancelGrace());
+                if (cancelRequested || lost || budget.stop() != null) {
                     stopCurrentCommand();
                 }
                 outcome = current.await();
@@ -367,6 +387,7 @@ final class RunExecution {
             throw new RunFailure(e.code(), e.getMessage());
         }
         requireOutputWithinLimit();
+        requireWithinBudget(budget);
         if (!result.ok() && !result.cancelled()) {
             throw result.exitCode() != null
                     ? new CommandFailure(result.code(), result.message(), result.exitCode())
@@ -505,6 +526,9 @@ final class RunExecution {
             }
             return updated;
         });
+        if (recorded) {
+            metrics.runFinished(status, Duration.ofNanos(System.nanoTime() - acceptedAt));
+        }
         if (!recorded) {
             log.warn(
                     "Run {} ended {} here, but that was not recorded: the run is no longer held by this runner",
@@ -624,6 +648,7 @@ final class RunExecution {
     private void onOutputLimit(long maxOutputBytes) {
         if (!outputLimited) {
             outputLimited = true;
+            metrics.sandboxLimitHit("output");
             log.warn(
                     "Run {} printed more than {} bytes (RUNNER_MAX_OUTPUT_BYTES); stopping it",
                     context.runId(),
@@ -631,6 +656,25 @@ final class RunExecution {
             stopCurrentCommand();
             stopped.complete(null);
         }
+    }
+
+    /**
+     * Ends the run with {@code budget_exceeded} once a budget stopped it: an event says which budget, the failure
+     * skips the commands after the agent and the delivery, and the diff of the work so far is stored as usual.
+     */
+    private void requireWithinBudget(RunBudgets.Guard budget) {
+        RunBudgets.Stop stop = budget.stop();
+        if (stop == null || cancelRequested) {
+            return;
+        }
+        Map<String, Object> payload = new LinkedHashMap<>();
+        payload.put("budget", stop.budget());
+        payload.put("limit", stop.limit());
+        payload.put("usedTokens", stop.usedTokens());
+        payload.put("usedCostUsd", stop.usedCostUsd());
+        journal.log(draft("run.budget_exceeded", "warn", stop.message(), payload));
+        metrics.budgetStop(stop.budget());
+        throw new RunFailure("budget_exceeded", stop.message());
     }
 
     private void requireOutputWithinLimit() {

@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Appends run events in the caller's transaction, many per statement.
@@ -38,6 +39,14 @@ public final class RunEventWriter {
                 throw new IllegalArgumentException("level must be info, warn or error");
             }
         }
+    }
+
+    /** Events inserted by this process (counted at insert, before commit: a rolled-back batch still counts). */
+    private static final LongAdder WRITTEN = new LongAdder();
+
+    /** How many events this process has inserted, for the services' {@code agentcenter.run.events.written} meter. */
+    public static long eventsWritten() {
+        return WRITTEN.sum();
     }
 
     private static final String INSERT = """
@@ -176,6 +185,7 @@ public final class RunEventWriter {
             }
             statement.executeUpdate();
         }
+        WRITTEN.add(count);
         try (PreparedStatement notify = connection.prepareStatement("SELECT pg_notify('run_events', ?)")) {
             notify.setString(1, runId.toString());
             notify.execute();
