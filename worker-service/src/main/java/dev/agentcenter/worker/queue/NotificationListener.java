@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.postgresql.PGConnection;
@@ -42,6 +43,9 @@ final class NotificationListener implements AutoCloseable {
     private Duration backoff = MIN_BACKOFF;
     private long reconnectAt = System.nanoTime();
     private long validatedAt;
+    private boolean listenedBefore;
+    /** LISTEN connections established again after one broke, in this process (one listener per process). */
+    private static final LongAdder RECONNECTS = new LongAdder();
 
     NotificationListener(ConnectionOpener opener, List<String> channels) {
         this.opener = opener;
@@ -68,6 +72,10 @@ final class NotificationListener implements AutoCloseable {
             }
             connection = opened;
             validatedAt = System.nanoTime();
+            if (listenedBefore) {
+                RECONNECTS.increment();
+            }
+            listenedBefore = true;
             if (backoff.compareTo(MIN_BACKOFF) > 0) {
                 log.info("Listening on {} again", channels);
             }
@@ -78,6 +86,11 @@ final class NotificationListener implements AutoCloseable {
             scheduleReconnect(e);
             return false;
         }
+    }
+
+    /** How many times a listener of this process listened again after its connection broke. */
+    static long reconnects() {
+        return RECONNECTS.sum();
     }
 
     boolean listening() {
