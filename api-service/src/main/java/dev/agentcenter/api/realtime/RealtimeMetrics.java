@@ -49,7 +49,6 @@ class RealtimeMetrics implements MeterBinder {
                 .description("Run subscriptions over both transports")
                 .register(registry);
         FunctionCounter.builder("agentcenter.listen.reconnects", listener, l -> Math.max(0, l.connects() - 1))
-                .tag("service", "api")
                 .description("Times the LISTEN connection was established again after it broke")
                 .register(registry);
     }

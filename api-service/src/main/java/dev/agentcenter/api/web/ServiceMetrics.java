@@ -14,7 +14,6 @@ class ServiceMetrics implements MeterBinder {
     public void bindTo(MeterRegistry registry) {
         FunctionCounter.builder(
                         "agentcenter.run.events.written", RunEventWriter.class, c -> RunEventWriter.eventsWritten())
-                .tag("service", "api")
                 .description("Run events inserted by this process")
                 .register(registry);
     }
