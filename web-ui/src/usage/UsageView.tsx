@@ -209,12 +209,12 @@ function BudgetPanel({
       <h2 id="budget-heading">Workspace budget</h2>
       {state ? (
         <p>
-          This {state.period}: {formatTokens(state.usedTokens)}
+          {state.period === 'day' ? 'Today (UTC)' : 'This month (UTC)'}: {formatTokens(state.usedTokens)}
           {state.maxTokens !== null && ` of ${formatTokens(state.maxTokens)}`} tokens
-          {tokensShare !== null && <meter min={0} max={1} value={Math.min(1, tokensShare)} aria-label="Tokens used" />}
+          {tokensShare !== null && <meter min={0} max={1} low={0.5} high={0.8} optimum={0} value={Math.min(1, tokensShare)} aria-label="Tokens used" />}
           , {formatUsd(state.usedCostUsd)}
           {state.maxCostUsd !== null && ` of ${formatUsd(state.maxCostUsd)}`}
-          {costShare !== null && <meter min={0} max={1} value={Math.min(1, costShare)} aria-label="Cost used" />}
+          {costShare !== null && <meter min={0} max={1} low={0.5} high={0.8} optimum={0} value={Math.min(1, costShare)} aria-label="Cost used" />}
         </p>
       ) : (
         <p className="muted">No budget: runs are not limited. Runs can also have their own limits (config.agent.maxTokens, maxCostUsd).</p>
