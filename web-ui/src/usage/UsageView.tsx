@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { Link } from 'wouter';
 import { toApiError, type ApiError } from '../api/client';
 import type { UsageBudgetState, UsageGroupBy, UsageReport, WorkspaceBudget } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
@@ -129,7 +130,7 @@ function UsageTable({ report, groupBy }: { report: UsageReport; groupBy: UsageGr
           {report.groups.map((g) => (
             <tr key={g.key}>
               <th scope="row">
-                {groupBy === 'task' ? <a href={`/tasks/${encodeURIComponent(g.key)}`}>{g.label}</a> : g.label}
+                {groupBy === 'task' ? <Link href={`/tasks/${encodeURIComponent(g.key)}`}>{g.label}</Link> : g.label}
               </th>
               <td>{g.figures.runs}</td>
               <td>{g.figures.inputTokens.toLocaleString('en')}</td>
