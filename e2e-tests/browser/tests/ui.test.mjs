@@ -434,3 +434,46 @@ test('the task list shows each task with its status and filters by status', { ti
     await page.getByRole('link', { name: done, exact: true }).waitFor();
   });
 });
+
+// A workspace of its own: its budget is spent at the end, which would refuse the other tests' runs.
+test(
+  'the Usage page charts what the agent used and a budget set there refuses new runs',
+  { timeout: TEST_TIMEOUT, skip: process.env.FAKE_CLAUDE !== 'true' && 'FAKE_CLAUDE is not set: the runner has no fake claude' },
+  async () => {
+    const spending = await api.workspace('Usage budget');
+    const task = await api.post('/api/tasks', {
+      workspaceId: spending.id,
+      title: 'Spend some tokens',
+      prompt: 'Add a hello.txt with a greeting',
+      config: { agent: { provider: 'claude' } },
+    });
+    const run = await api.start(task.id);
+    await api.awaitRun(run.id, ['completed'], 60_000);
+
+    const { context, page } = await openPage(browser, { workspaceId: spending.id });
+    try {
+      await page.goto(`${api.baseUrl}/tasks`);
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Usage', exact: true }).click();
+      await page.getByRole('heading', { name: 'Usage', level: 1 }).waitFor();
+      const totals = page.getByLabel('Totals');
+      await totals.getByText('$0.0032').waitFor(); // Claude Code's own figure for the recorded run
+      await page.locator('.usage-chart svg').first().waitFor();
+      await page.getByLabel('Group by', { exact: true }).selectOption('task');
+      await page.getByRole('table').getByRole('link', { name: 'Spend some tokens' }).waitFor();
+
+      await page.getByLabel('Max tokens', { exact: true }).fill('1');
+      await page.getByLabel('Period', { exact: true }).selectOption('day');
+      await page.getByRole('button', { name: 'Save budget', exact: true }).click();
+      await page.getByText('Budget saved.', { exact: true }).waitFor();
+      await page.getByRole('alert').getByText('The workspace’s token budget is spent').waitFor();
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await screenshot(page, 'usage');
+    } finally {
+      await context.close();
+    }
+
+    const workspaceNow = await api.get(`/api/workspaces/${spending.id}`);
+    assert.deepEqual(workspaceNow.budget, { period: 'day', maxTokens: 1, maxCostUsd: null });
+    await assert.rejects(api.start(task.id), /-> 422: .*"code":"budget_exhausted"/);
+  },
+);

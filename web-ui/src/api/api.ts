@@ -16,7 +16,10 @@ import type {
   Runner,
   Task,
   TaskStatus,
+  UsageGroupBy,
+  UsageReport,
   Workspace,
+  WorkspaceBudget,
 } from './types';
 import { prefs } from '../app/prefs';
 
@@ -34,6 +37,12 @@ export function createApi(http: HttpClient) {
       list: () => get<Page<Workspace>>('/api/workspaces', { limit: 200 }),
       create: (body: { name: string; slug: string; description?: string }) =>
         post<Workspace>('/api/workspaces', body),
+      setBudget: (workspaceId: string, budget: WorkspaceBudget | null) =>
+        patch<Workspace>(`/api/workspaces/${id(workspaceId)}`, budget ? { budget } : { clearBudget: true }),
+    },
+    usage: {
+      get: (workspaceId: string, from: string, to: string | null, groupBy: UsageGroupBy) =>
+        get<UsageReport>('/api/usage', { workspaceId, from, to, groupBy }),
     },
     tasks: {
       list: (workspaceId: string, status?: TaskStatus | null, limit = 100, cursor?: string) =>

@@ -13,6 +13,7 @@ export const RUN_EVENT_TYPES = {
   RUN_COMMAND_STARTED: 'run.command.started',
   RUN_COMMAND_FINISHED: 'run.command.finished',
   RUN_COMMAND_BLOCKED: 'run.command.blocked',
+  RUN_BUDGET_EXCEEDED: 'run.budget_exceeded',
   AUTOMATION_TRIGGERED: 'automation.triggered',
   REPO_CLONE_STARTED: 'repo.clone.started',
   REPO_CLONE_FINISHED: 'repo.clone.finished',

@@ -41,8 +41,57 @@ export interface Workspace {
   name: string;
   description: string | null;
   metadata: Record<string, unknown> | null;
+  /** Agent budget per UTC day or month; null for none. */
+  budget?: WorkspaceBudget | null;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface WorkspaceBudget {
+  period: 'day' | 'month';
+  maxTokens: number | null;
+  maxCostUsd: number | null;
+}
+
+export type UsageGroupBy = 'day' | 'task' | 'provider' | 'model';
+
+export interface UsageFigures {
+  runs: number;
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+  totalTokens: number;
+  costUsd: number;
+  unpricedTokens: number;
+}
+
+export interface UsageGroup {
+  key: string;
+  label: string;
+  figures: UsageFigures;
+}
+
+export interface UsageBudgetState {
+  period: 'day' | 'month';
+  maxTokens: number | null;
+  maxCostUsd: number | null;
+  periodStart: string;
+  periodEnd: string;
+  usedTokens: number;
+  usedCostUsd: number;
+  exhaustedBy: 'workspace_tokens' | 'workspace_cost' | null;
+}
+
+/** GET /api/usage */
+export interface UsageReport {
+  workspaceId: string | null;
+  from: string;
+  to: string;
+  groupBy: UsageGroupBy;
+  totals: UsageFigures;
+  groups: UsageGroup[];
+  budget: UsageBudgetState | null;
 }
 
 export interface CommandSpec {

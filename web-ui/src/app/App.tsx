@@ -17,12 +17,15 @@ const AutomationDetailPage = lazy(() => import('../pages/AutomationDetailPage'))
 const RepositoriesPage = lazy(() => import('../pages/RepositoriesPage'));
 const RunnersPage = lazy(() => import('../pages/RunnersPage'));
 const SettingsPage = lazy(() => import('../pages/SettingsPage'));
+// The chart library is only loaded with this page.
+const UsagePage = lazy(() => import('../pages/UsagePage'));
 
 const NAV: { href: string; label: string }[] = [
   { href: '/tasks', label: 'Tasks' },
   { href: '/automations', label: 'Automations' },
   { href: '/repositories', label: 'Repositories' },
   { href: '/runners', label: 'Runners' },
+  { href: '/usage', label: 'Usage' },
   { href: '/settings', label: 'Settings' },
 ];
 
@@ -114,6 +117,11 @@ function Shell() {
             </Route>
             <Route path="/runners">
               <RunnersPage />
+            </Route>
+            <Route path="/usage">
+              <NeedsWorkspace>
+                <UsagePage />
+              </NeedsWorkspace>
             </Route>
             <Route path="/settings">
               <SettingsPage />

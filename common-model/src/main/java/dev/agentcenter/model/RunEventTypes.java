@@ -24,6 +24,7 @@ public final class RunEventTypes {
     public static final String RUN_COMMAND_STARTED = "run.command.started";
     public static final String RUN_COMMAND_FINISHED = "run.command.finished";
     public static final String RUN_COMMAND_BLOCKED = "run.command.blocked";
+    public static final String RUN_BUDGET_EXCEEDED = "run.budget_exceeded";
     public static final String AUTOMATION_TRIGGERED = "automation.triggered";
 
     // Repository and delivery.
@@ -63,6 +64,7 @@ public final class RunEventTypes {
             RUN_COMMAND_STARTED,
             RUN_COMMAND_FINISHED,
             RUN_COMMAND_BLOCKED,
+            RUN_BUDGET_EXCEEDED,
             AUTOMATION_TRIGGERED,
             REPO_CLONE_STARTED,
             REPO_CLONE_FINISHED,

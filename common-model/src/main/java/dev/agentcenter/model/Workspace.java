@@ -4,12 +4,17 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 
-/** A workspace: the top-level container of projects, repositories, tasks and automations. */
+/**
+ * A workspace: the top-level container of projects, repositories, tasks and automations.
+ *
+ * @param budget its agent budget, or {@code null} for none
+ */
 public record Workspace(
         UUID id,
         String slug,
         String name,
         String description,
         Map<String, Object> metadata,
+        WorkspaceBudget budget,
         Instant createdAt,
         Instant updatedAt) {}

@@ -38,6 +38,7 @@ public final class AgentCenterClient implements AutoCloseable {
     private final RunService runs;
     private final AutomationService automations;
     private final RunnerService runners;
+    private final UsageService usage;
 
     private AgentCenterClient(Builder builder) {
         JsonMapper json = JsonMapper.builder()
@@ -74,6 +75,7 @@ public final class AgentCenterClient implements AutoCloseable {
         this.runs = new RunService(transport, scheduler, builder.streamReconnectAttempts);
         this.automations = new AutomationService(transport);
         this.runners = new RunnerService(transport);
+        this.usage = new UsageService(transport);
     }
 
     /**
@@ -146,6 +148,15 @@ public final class AgentCenterClient implements AutoCloseable {
      */
     public RunnerService runners() {
         return runners;
+    }
+
+    /**
+     * Agent usage and cost, and workspace budgets.
+     *
+     * @return the usage service
+     */
+    public UsageService usage() {
+        return usage;
     }
 
     /**

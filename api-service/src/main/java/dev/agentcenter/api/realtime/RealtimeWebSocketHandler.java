@@ -36,7 +36,11 @@ class RealtimeWebSocketHandler extends TextWebSocketHandler {
     private final ObjectMapper json;
     private final RealtimeProperties properties;
 
-    RealtimeWebSocketHandler(RealtimeHub hub, ObjectMapper json, RealtimeProperties properties) {
+    private final RealtimeMetrics metrics;
+
+    RealtimeWebSocketHandler(
+            RealtimeHub hub, ObjectMapper json, RealtimeProperties properties, RealtimeMetrics metrics) {
+        this.metrics = metrics;
         this.hub = hub;
         this.json = json;
         this.properties = properties;
@@ -45,6 +49,7 @@ class RealtimeWebSocketHandler extends TextWebSocketHandler {
     @Override
     public void afterConnectionEstablished(WebSocketSession session) {
         session.getAttributes().put(CLIENT, new Client(session));
+        metrics.webSockets().incrementAndGet();
     }
 
     @Override
@@ -93,6 +98,7 @@ class RealtimeWebSocketHandler extends TextWebSocketHandler {
     public void afterConnectionClosed(WebSocketSession session, CloseStatus status) {
         Client client = (Client) session.getAttributes().get(CLIENT);
         if (client != null) {
+            metrics.webSockets().decrementAndGet();
             client.end();
         }
     }

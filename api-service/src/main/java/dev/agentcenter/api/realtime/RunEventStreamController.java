@@ -57,7 +57,10 @@ class RunEventStreamController implements DisposableBean {
     private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("sse-heartbeat").factory());
 
-    RunEventStreamController(RealtimeHub hub, RealtimeProperties properties) {
+    private final RealtimeMetrics metrics;
+
+    RunEventStreamController(RealtimeHub hub, RealtimeProperties properties, RealtimeMetrics metrics) {
+        this.metrics = metrics;
         this.hub = hub;
         this.properties = properties;
     }
@@ -140,8 +143,13 @@ class RunEventStreamController implements DisposableBean {
                 properties.sseHeartbeat().toMillis(),
                 properties.sseHeartbeat().toMillis(),
                 TimeUnit.MILLISECONDS);
+        metrics.sseStreams().incrementAndGet();
+        AtomicBoolean counted = new AtomicBoolean(true);
         Runnable finish = () -> {
             heartbeat.cancel(false);
+            if (counted.getAndSet(false)) {
+                metrics.sseStreams().decrementAndGet();
+            }
             end.run();
         };
         emitter.onCompletion(finish);

@@ -1,5 +1,6 @@
 package dev.agentcenter.api.run;
 
+import dev.agentcenter.api.usage.WorkspaceBudgets;
 import dev.agentcenter.api.web.ApiException;
 import dev.agentcenter.api.web.JsonColumns;
 import dev.agentcenter.model.AgentProvider;
@@ -23,9 +24,11 @@ public class RunQueue {
     private final RunQueueing queueing;
     private final JsonColumns json;
     private final RunStore runs;
+    private final WorkspaceBudgets budgets;
 
-    RunQueue(RunQueueing queueing, JsonColumns json, RunStore runs) {
+    RunQueue(RunQueueing queueing, JsonColumns json, RunStore runs, WorkspaceBudgets budgets) {
         this.queueing = queueing;
+        this.budgets = budgets;
         this.json = json;
         this.runs = runs;
     }
@@ -40,6 +43,7 @@ public class RunQueue {
      */
     @Transactional(propagation = Propagation.REQUIRED)
     public Run queue(UUID taskId, String source, String promptOverride, ExecutionConfig configOverride) {
+        budgets.requireAvailableForTask(taskId);
         RunQueueing.Queued queued;
         try {
             queued = queueing.queue(new RunQueueing.Request(

@@ -15,7 +15,8 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Optional bearer auth: when {@code AGENT_CENTER_API_TOKEN} is set, {@code /api/**} and {@code /ws} need it.
+ * Optional bearer auth: when {@code AGENT_CENTER_API_TOKEN} is set, {@code /api/**}, {@code /ws} and the metrics
+ * ({@code /actuator/**} but the health probes) need it.
  * Browsers cannot set headers on a WebSocket or EventSource, so those two may pass it as {@code ?token=}.
  * {@code /health}, the web UI and the API docs stay open.
  *
@@ -45,7 +46,17 @@ class ApiTokenFilter extends OncePerRequestFilter {
     }
 
     private static boolean isProtected(String path) {
-        return path.equals("/api") || path.startsWith("/api/") || path.equals("/ws") || path.startsWith("/ws/");
+        return path.equals("/api")
+                || path.startsWith("/api/")
+                || path.equals("/ws")
+                || path.startsWith("/ws/")
+                || isProtectedActuator(path);
+    }
+
+    /** Metrics ({@code /actuator/prometheus}) need the token; the health probes stay open like {@code /health}. */
+    private static boolean isProtectedActuator(String path) {
+        return (path.equals("/actuator") || path.startsWith("/actuator/"))
+                && !(path.equals("/actuator/health") || path.startsWith("/actuator/health/"));
     }
 
     @Override

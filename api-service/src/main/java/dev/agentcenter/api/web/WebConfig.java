@@ -81,6 +81,11 @@ class WebConfig {
                 .withCoercionConfig(
                         LogicalType.Integer,
                         config -> config.setCoercion(CoercionInputShape.String, CoercionAction.Fail))
+                // a whole number is a fine amount of dollars ("maxCostUsd": 5); a string is not
+                .withCoercionConfig(LogicalType.Float, config -> {
+                    config.setCoercion(CoercionInputShape.Integer, CoercionAction.TryConvert);
+                    config.setCoercion(CoercionInputShape.String, CoercionAction.Fail);
+                })
                 .withCoercionConfig(
                         LogicalType.Boolean,
                         config -> config.setCoercion(CoercionInputShape.String, CoercionAction.Fail));

@@ -52,8 +52,18 @@ class WorkspaceController {
         if (request.slug() == null
                 && request.name() == null
                 && request.description() == null
-                && request.metadata() == null) {
+                && request.metadata() == null
+                && request.budget() == null
+                && request.clearBudget() == null) {
             throw ApiException.invalidField("body", "must change at least one field");
+        }
+        if (request.budget() != null && Boolean.TRUE.equals(request.clearBudget())) {
+            throw ApiException.invalidField("clearBudget", "cannot be true together with budget");
+        }
+        if (request.budget() != null
+                && request.budget().maxTokens() == null
+                && request.budget().maxCostUsd() == null) {
+            throw ApiException.invalidField("budget", "give maxTokens and/or maxCostUsd");
         }
         return workspaces.update(id, request).orElseThrow(() -> ApiException.notFound("workspace", id));
     }

@@ -7,8 +7,11 @@ import dev.agentcenter.model.CreateWorkspaceRequest;
 import dev.agentcenter.model.Page;
 import dev.agentcenter.model.UpdateWorkspaceRequest;
 import dev.agentcenter.model.Workspace;
+import dev.agentcenter.model.WorkspaceBudget;
+import java.math.BigDecimal;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -68,6 +71,10 @@ public class WorkspaceStore {
                             name = COALESCE(:name, name),
                             description = CASE WHEN :descriptionGiven THEN :description ELSE description END,
                             metadata = COALESCE(CAST(:metadata AS jsonb), metadata),
+                            budget_period = CASE WHEN :budgetGiven THEN :budgetPeriod ELSE budget_period END,
+                            budget_max_tokens = CASE WHEN :budgetGiven THEN :budgetTokens ELSE budget_max_tokens END,
+                            budget_max_cost_usd =
+                                CASE WHEN :budgetGiven THEN :budgetCost ELSE budget_max_cost_usd END,
                             updated_at = now()
                         WHERE id = :id
                         RETURNING *""")
@@ -77,6 +84,20 @@ public class WorkspaceStore {
                 .param("descriptionGiven", request.description() != null)
                 .param("description", Rows.blankToNull(request.description()))
                 .param("metadata", request.metadata() == null ? null : json.write(request.metadata()))
+                .param("budgetGiven", request.budget() != null || Boolean.TRUE.equals(request.clearBudget()))
+                .param(
+                        "budgetPeriod",
+                        request.budget() == null ? null : request.budget().period())
+                .param(
+                        "budgetTokens",
+                        request.budget() == null ? null : request.budget().maxTokens(),
+                        Types.BIGINT)
+                .param(
+                        "budgetCost",
+                        request.budget() == null || request.budget().maxCostUsd() == null
+                                ? null
+                                : BigDecimal.valueOf(request.budget().maxCostUsd()),
+                        Types.NUMERIC)
                 .query(this::map)
                 .optional();
     }
@@ -92,7 +113,20 @@ public class WorkspaceStore {
                 rs.getString("name"),
                 rs.getString("description"),
                 json.map(rs.getString("metadata")),
+                budget(rs),
                 Rows.instant(rs, "created_at"),
                 Rows.instant(rs, "updated_at"));
+    }
+
+    private static WorkspaceBudget budget(ResultSet rs) throws SQLException {
+        String period = rs.getString("budget_period");
+        if (period == null) {
+            return null;
+        }
+        BigDecimal cost = rs.getBigDecimal("budget_max_cost_usd");
+        return new WorkspaceBudget(
+                period,
+                rs.getObject("budget_max_tokens") == null ? null : rs.getLong("budget_max_tokens"),
+                cost == null ? null : cost.doubleValue());
     }
 }

@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -122,6 +123,14 @@ public final class SecretRedactor {
         return new SecretRedactor(all.toArray(String[]::new));
     }
 
+    /** Secrets masked by every redactor of this process, for the {@code agentcenter.redaction.hits} meter. */
+    private static final LongAdder HITS = new LongAdder();
+
+    /** How many secrets this process has masked so far. */
+    public static long hits() {
+        return HITS.sum();
+    }
+
     /** Redacts one complete text: a message, a payload, a patch. */
     public String redact(String text) {
         if (text == null || text.isEmpty()) {
@@ -187,6 +196,7 @@ public final class SecretRedactor {
      * cut between them.
      */
     static String apply(String text, int from, int to, List<Match> matches) {
+        HITS.add(matches.size());
         List<int[]> masks = new ArrayList<>();
         for (Match match : matches) {
             masks.add(new int[] {match.maskStart(), match.maskEnd()});

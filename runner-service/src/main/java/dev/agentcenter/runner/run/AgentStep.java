@@ -1,5 +1,6 @@
 package dev.agentcenter.runner.run;
 
+import dev.agentcenter.model.RunEventTypes;
 import dev.agentcenter.runner.agent.AgentException;
 import dev.agentcenter.runner.agent.AgentRequest;
 import dev.agentcenter.runner.agent.AgentRun;
@@ -10,6 +11,8 @@ import dev.agentcenter.runner.execution.Workspaces;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Step 2, run the agent: the coding agent (see {@link Agents}) works in the workspace like a command, in its own
@@ -19,10 +22,12 @@ final class AgentStep {
 
     private final RunScope run;
     private final Agents agents;
+    private final RunBudgets budgets;
 
-    AgentStep(RunScope run, Agents agents) {
+    AgentStep(RunScope run, Agents agents, RunBudgets budgets) {
         this.run = run;
         this.agents = agents;
+        this.budgets = budgets;
     }
 
     /** @return the agent's exit code, or {@code null} when the run was stopped before it started */
@@ -55,11 +60,21 @@ final class AgentStep {
                 cwd);
         AgentRun.Result result;
         ShellCommand.Outcome outcome;
+        RunBudgets.Guard budget =
+                budgets.open(context.taskId(), context.config().agent());
+        requireWithinBudget(budget);
         try (AgentRun agent = agents.prepare(request)) {
             run.redactor(run.redactor().with(agent.secrets().toArray(String[]::new)));
             try {
                 outcome = run.supervise(() -> agent.start(
-                        run.redactor(), run.journal()::output, run.properties().cancelGrace()));
+                        run.redactor(),
+                        draft -> {
+                            run.journal().output(draft);
+                            if (draft.eventType().equals("agent.usage") && budget.usage(draft.payloadJson())) {
+                                run.stopForBudget();
+                            }
+                        },
+                        run.properties().cancelGrace()));
             } catch (IOException e) {
                 throw new RunFailure(
                         "agent_not_started",
@@ -74,11 +89,31 @@ final class AgentStep {
             throw new RunFailure(e.code(), e.getMessage());
         }
         run.requireOutputWithinLimit();
+        requireWithinBudget(budget);
         if (!result.ok() && !result.cancelled()) {
             throw result.exitCode() != null
                     ? new CommandFailure(result.code(), result.message(), result.exitCode())
                     : new RunFailure(result.code(), result.message());
         }
         return outcome.exitCode();
+    }
+
+    /**
+     * Ends the run with {@code budget_exceeded} once a budget stopped it: an event says which budget, the failure
+     * skips the commands after the agent and the delivery, and the diff of the work so far is stored as usual.
+     */
+    private void requireWithinBudget(RunBudgets.Guard budget) {
+        RunBudgets.Stop stop = budget.stop();
+        if (stop == null || run.cancelRequested()) {
+            return;
+        }
+        Map<String, Object> payload = new LinkedHashMap<>();
+        payload.put("budget", stop.budget());
+        payload.put("limit", stop.limit());
+        payload.put("usedTokens", stop.usedTokens());
+        payload.put("usedCostUsd", stop.usedCostUsd());
+        run.journal().log(run.draft(RunEventTypes.RUN_BUDGET_EXCEEDED, "warn", stop.message(), payload));
+        run.metrics().budgetStop(stop.budget());
+        throw new RunFailure("budget_exceeded", stop.message());
     }
 }

@@ -77,7 +77,9 @@ final class FinishStep {
                                         errorMessage,
                                         exitCode,
                                         stored));
-        if (!recorded) {
+        if (recorded) {
+            run.metrics().runFinished(status, run.sinceAccepted());
+        } else {
             log.warn(
                     "Run {} ended {} here, but that was not recorded: the run is no longer held by this runner",
                     run.runId(),

@@ -10,6 +10,7 @@ import dev.agentcenter.runner.delivery.GitDelivery;
 import dev.agentcenter.runner.execution.LoginEnvironment;
 import dev.agentcenter.runner.execution.PermissionPolicy;
 import dev.agentcenter.runner.execution.Workspaces;
+import dev.agentcenter.runner.metrics.RunnerMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +64,9 @@ final class RunExecution {
             Agents agents,
             GitDelivery delivery,
             LoginEnvironment environment,
-            RunnerSecrets secrets) {
+            RunnerSecrets secrets,
+            RunBudgets budgets,
+            RunnerMetrics metrics) {
         this.context = context;
         this.runner = runner;
         this.properties = properties;
@@ -71,8 +74,8 @@ final class RunExecution {
         this.tokens = tokens;
         this.delivery = delivery;
         this.secrets = secrets;
-        this.run = new RunScope(context, properties, dataSource, json, secrets.redactor());
-        this.agent = new AgentStep(run, agents);
+        this.run = new RunScope(context, properties, dataSource, json, secrets.redactor(), metrics);
+        this.agent = new AgentStep(run, agents, budgets);
         this.commands = new CommandsStep(run, runner.shellCommand(), environment);
         this.finish = new FinishStep(run);
     }
@@ -135,6 +138,7 @@ final class RunExecution {
         } catch (RunFailure e) {
             return finish.finish(Outcome.FAILED, e.code(), e.getMessage(), null, workspace, null);
         }
+        run.metrics().dispatchToStart(run.sinceAccepted());
         if (prepared == null || !run.transition(RunStatus.RUNNING, describeWork())) {
             return Outcome.FAILED;
         }

@@ -4,6 +4,7 @@ import dev.agentcenter.model.RunEventTypes;
 import dev.agentcenter.model.RunStatus;
 import dev.agentcenter.runner.execution.SecretRedactor;
 import dev.agentcenter.runner.execution.ShellCommand;
+import dev.agentcenter.runner.metrics.RunnerMetrics;
 import dev.agentcenter.support.ledger.LeasedRun;
 import dev.agentcenter.support.ledger.RunEventWriter.Draft;
 import java.io.IOException;
@@ -30,6 +31,10 @@ final class RunScope {
     private final ObjectMapper json;
     private final RunJournal journal;
     private final LeasedRun leased;
+    private final RunnerMetrics metrics;
+    /** When this runner accepted the run, for the dispatch→start and duration metrics. */
+    private final long acceptedAt = System.nanoTime();
+
     private volatile SecretRedactor redactor;
     private volatile String token;
 
@@ -39,6 +44,8 @@ final class RunScope {
     private volatile boolean lost;
     /** The run's output passed RUNNER_MAX_OUTPUT_BYTES: its processes are being stopped, the run fails. */
     private volatile boolean outputLimited;
+    /** A budget stopped the agent: its process is being stopped, the agent step ends with budget_exceeded. */
+    private volatile boolean budgetStopped;
     /** Completed by a cancel or a lost lease: stops the delivery, cancelling a GitHub call in flight. */
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
@@ -47,7 +54,9 @@ final class RunScope {
             ExecutionProperties properties,
             DataSource dataSource,
             ObjectMapper json,
-            SecretRedactor redactor) {
+            SecretRedactor redactor,
+            RunnerMetrics metrics) {
+        this.metrics = metrics;
         this.context = context;
         this.properties = properties;
         this.json = json;
@@ -61,6 +70,15 @@ final class RunScope {
                 properties.maxOutputBytes(),
                 this::onLeaseLost,
                 this::onOutputLimit);
+    }
+
+    RunnerMetrics metrics() {
+        return metrics;
+    }
+
+    /** Time since this runner accepted the run. */
+    java.time.Duration sinceAccepted() {
+        return java.time.Duration.ofNanos(System.nanoTime() - acceptedAt);
     }
 
     RunContext context() {
@@ -155,6 +173,7 @@ final class RunScope {
     private void onOutputLimit(long maxOutputBytes) {
         if (!outputLimited) {
             outputLimited = true;
+            metrics.sandboxLimitHit("output");
             log.warn(
                     "Run {} printed more than {} bytes (RUNNER_MAX_OUTPUT_BYTES); stopping it",
                     context.runId(),
@@ -168,7 +187,7 @@ final class RunScope {
     ShellCommand.Outcome supervise(ProcessStart start) throws IOException, InterruptedException {
         try {
             current = start.start();
-            if (stopping()) {
+            if (stopping() || budgetStopped) {
                 stopCurrentCommand();
             }
             return current.await();
@@ -191,6 +210,12 @@ final class RunScope {
                             + " (RUNNER_MAX_OUTPUT_BYTES), so it was stopped. What its processes printed while they"
                             + " were stopping is kept up to 1 MiB more; the rest was counted and not stored.");
         }
+    }
+
+    /** A budget is spent: stops the process running now (the agent), which then ends as budget_exceeded. */
+    void stopForBudget() {
+        budgetStopped = true;
+        stopCurrentCommand();
     }
 
     private void stopCurrentCommand() {

@@ -5,6 +5,7 @@ import dev.agentcenter.runner.agent.Agents;
 import dev.agentcenter.runner.delivery.GitDelivery;
 import dev.agentcenter.runner.execution.GitWorkspace;
 import dev.agentcenter.runner.execution.LoginEnvironment;
+import dev.agentcenter.runner.metrics.RunnerMetrics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -50,6 +51,9 @@ class RunSupervisor implements SmartLifecycle {
     private final RunnerSecrets secrets;
     private volatile boolean accepting;
 
+    private final RunBudgets budgets;
+    private final RunnerMetrics metrics;
+
     RunSupervisor(
             RunContextLoader loader,
             RunnerProperties runner,
@@ -61,7 +65,11 @@ class RunSupervisor implements SmartLifecycle {
             JdbcClient db,
             GitDelivery delivery,
             LoginEnvironment environment,
-            RunnerSecrets secrets) {
+            RunnerSecrets secrets,
+            RunBudgets budgets,
+            RunnerMetrics metrics) {
+        this.budgets = budgets;
+        this.metrics = metrics;
         this.loader = loader;
         this.runner = runner;
         this.properties = properties;
@@ -99,7 +107,18 @@ class RunSupervisor implements SmartLifecycle {
             return Acceptance.NOT_DISPATCHABLE;
         }
         RunExecution execution = new RunExecution(
-                context.get(), runner, properties, dataSource, json, tokens, agents, delivery, environment, secrets);
+                context.get(),
+                runner,
+                properties,
+                dataSource,
+                json,
+                tokens,
+                agents,
+                delivery,
+                environment,
+                secrets,
+                budgets,
+                metrics);
         active.put(runId, execution);
         Thread.ofVirtual().name("run-" + runId).start(() -> {
             try {

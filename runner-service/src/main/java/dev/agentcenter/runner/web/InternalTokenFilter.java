@@ -20,7 +20,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * Guards {@code /internal/**}: the routes that start and control runs on this host. Every request needs
+ * Guards {@code /internal/**}, the routes that start and control runs on this host, and the metrics
+ * ({@code /actuator/prometheus}). Every request needs
  * {@code Authorization: Bearer <RUNNER_INTERNAL_TOKEN>}; while no token is configured the routes are closed
  * (503) rather than open, so a runner started without one cannot be driven by anybody who reaches its port.
  */
@@ -41,7 +42,13 @@ class InternalTokenFilter extends OncePerRequestFilter {
         // The servlet path is decoded and normalized (no "..", "//" or ";params"), the form the handler mapping
         // matches against, so no spelling of an internal route gets past this check.
         String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
-        return !(path.equals("/internal") || path.startsWith("/internal/"));
+        return !(path.equals("/internal") || path.startsWith("/internal/") || isMetrics(path));
+    }
+
+    /** {@code /actuator/**} but the health probes: metrics name runs' outcomes, so they need the token too. */
+    static boolean isMetrics(String path) {
+        return (path.equals("/actuator") || path.startsWith("/actuator/"))
+                && !(path.equals("/actuator/health") || path.startsWith("/actuator/health/"));
     }
 
     @Override

@@ -100,6 +100,10 @@ class RunnerHttpTest {
             assertProblem(get("/internal/ping", null), 503, "internal_token_missing");
             assertProblem(get("/internal/ping", "Bearer anything"), 503, "internal_token_missing");
             assertThat(get("/health", null).status()).isEqualTo(200);
+            // the metrics follow the internal routes' rule; the health probes stay open
+            assertProblem(get("/actuator/prometheus", null), 503, "internal_token_missing");
+            assertProblem(get("/%61ctuator/prometheus", "Bearer anything"), 503, "internal_token_missing");
+            assertThat(get("/actuator/health/liveness", null).status()).isEqualTo(200);
         }
     }
 }

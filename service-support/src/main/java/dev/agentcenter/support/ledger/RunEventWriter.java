@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Appends run events in the caller's transaction, many per statement.
@@ -40,6 +41,14 @@ public final class RunEventWriter {
             }
             EventLevel.fromWire(level); // throws for anything but info, warn, error
         }
+    }
+
+    /** Events inserted by this process (counted at insert, before commit: a rolled-back batch still counts). */
+    private static final LongAdder EVENTS_WRITTEN = new LongAdder();
+
+    /** How many events this process has inserted, for the services' {@code agentcenter.run.events.written} meter. */
+    public static long eventsWritten() {
+        return EVENTS_WRITTEN.sum();
     }
 
     private static final String INSERT = """
@@ -178,6 +187,7 @@ public final class RunEventWriter {
             }
             statement.executeUpdate();
         }
+        EVENTS_WRITTEN.add(count);
         try (PreparedStatement notify = connection.prepareStatement("SELECT pg_notify('run_events', ?)")) {
             notify.setString(1, runId.toString());
             notify.execute();

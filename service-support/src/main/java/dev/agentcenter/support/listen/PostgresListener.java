@@ -64,6 +64,9 @@ public final class PostgresListener implements AutoCloseable {
 
     private final ConnectionOpener opener;
     private final List<String> channels;
+    /** Reconnects of every listener in this process, for the services' {@code agentcenter.listen.reconnects}. */
+    private static final AtomicLong RECONNECTS = new AtomicLong();
+
     private final AtomicLong connects = new AtomicLong();
     private volatile Connection connection;
     private Duration backoff = MIN_BACKOFF;
@@ -116,6 +119,7 @@ public final class PostgresListener implements AutoCloseable {
             connection = opened;
             validatedAt = System.nanoTime();
             if (connects.incrementAndGet() > 1) {
+                RECONNECTS.incrementAndGet();
                 log.info("Listening on {} again", channels);
             }
             backoff = MIN_BACKOFF;
@@ -134,6 +138,11 @@ public final class PostgresListener implements AutoCloseable {
     /** How many times the LISTEN connection was established (1 without reconnects). */
     public long connects() {
         return connects.get();
+    }
+
+    /** How many times any listener of this process listened again after its connection broke. */
+    public static long reconnectsInProcess() {
+        return RECONNECTS.get();
     }
 
     /**

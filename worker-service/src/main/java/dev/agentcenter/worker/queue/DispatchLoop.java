@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +45,8 @@ final class DispatchLoop implements SmartLifecycle {
     private Thread loopThread;
     // Not cleared on stop: the loop thread may still submit to it while stop() waits for that thread.
     private volatile ExecutorService dispatches;
+    /** Told of every run a runner accepted (the queue→dispatch latency meter); nothing by default. */
+    private volatile Consumer<ClaimedRun> onAccepted = run -> {};
 
     DispatchLoop(
             RunClaimer claimer,
@@ -58,6 +61,11 @@ final class DispatchLoop implements SmartLifecycle {
         this.listeners = listeners;
         this.properties = properties;
         this.workerId = workerId;
+    }
+
+    /** Who is told of every run a runner accepted. */
+    void onAccepted(Consumer<ClaimedRun> listener) {
+        this.onAccepted = listener;
     }
 
     @Override
@@ -164,13 +172,15 @@ final class DispatchLoop implements SmartLifecycle {
             }
             DispatchResult result = runners.dispatch(run);
             switch (result.kind()) {
-                case ACCEPTED ->
+                case ACCEPTED -> {
+                    onAccepted.accept(run);
                     log.debug(
                             "Run {} (attempt {}) dispatched to runner {} {}",
                             run.runId(),
                             run.attempt(),
                             run.runner().name(),
                             result.reason());
+                }
                 case RETRY -> {
                     log.info("Dispatch of run {} failed: {}", run.runId(), result.reason());
                     outcomes.retryOrFail(run, result.reason());

@@ -29,8 +29,9 @@ class QueueConfiguration {
             OkHttpClient runnerHttpClient,
             JdbcConnectionDetails connection,
             WorkerProperties properties,
-            WorkerId workerId) {
-        return dispatchLoop(
+            WorkerId workerId,
+            QueueMetrics metrics) {
+        DispatchLoop loop = dispatchLoop(
                 dataSource,
                 transactions,
                 events,
@@ -38,6 +39,8 @@ class QueueConfiguration {
                 listenerConnection(connection.getJdbcUrl(), connection.getUsername(), connection.getPassword()),
                 properties,
                 workerId.value());
+        loop.onAccepted(metrics::dispatched);
+        return loop;
     }
 
     /** The one client: it pools connections to runners; the whole call is bounded by the dispatch timeout. */
