@@ -6,22 +6,19 @@ import static org.awaitility.Awaitility.await;
 import dev.agentcenter.testing.GitHubPayloads;
 import dev.agentcenter.testing.TestDatabase;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,16 +58,7 @@ class GitHubWebhookEndToEndTest {
     static void start() throws IOException {
         github = new GitHub();
         fakes = Files.createTempDirectory("github-webhook-fakes");
-        Path claude = fakes.resolve("claude");
-        try (InputStream script = GitHubWebhookEndToEndTest.class.getResourceAsStream("/agent-delivery/claude")) {
-            Files.copy(script, claude);
-        }
-        Files.setPosixFilePermissions(claude, PosixFilePermissions.fromString("rwx------"));
-        Files.copy(
-                Path.of("..", "runner-service", "src", "test", "resources", "fake-agents", "recordings")
-                        .resolve("claude-basic.jsonl"),
-                fakes.resolve("claude-basic.jsonl"),
-                StandardCopyOption.REPLACE_EXISTING);
+        Path claude = AgentDeliveryEndToEndTest.fakeClaude(fakes);
         String api = github.server.url("/").toString();
         stack = Stack.start(
                 TestDatabase.shared().freshDatabase(),
@@ -252,30 +240,11 @@ class GitHubWebhookEndToEndTest {
     }
 
     private static Path bareRepository() throws Exception {
-        Path repository = stack.root.resolve("remotes").resolve(OWNER).resolve(REPO + ".git");
-        Files.createDirectories(repository.getParent());
-        git(repository.getParent(), "init", "--bare", "-b", "main", repository.toString());
-        Path seed = Files.createTempDirectory("github-webhook-seed");
-        git(seed, "init", "-b", "main");
-        Files.writeString(seed.resolve("README.md"), "# greeter\n");
-        git(seed, "add", ".");
-        git(seed, "-c", "user.name=Seed", "-c", "user.email=seed@example.test", "commit", "-m", "Initial commit");
-        git(seed, "push", repository.toString(), "main");
-        return repository;
+        return AgentDeliveryEndToEndTest.bareRepository(stack.root, OWNER, REPO);
     }
 
     private static String git(Path directory, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("git"));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command)
-                .directory(directory.toFile())
-                .redirectErrorStream(true)
-                .start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor())
-                .as("git %s: %s", String.join(" ", args), output)
-                .isZero();
-        return output.strip();
+        return AgentDeliveryEndToEndTest.git(directory, args);
     }
 
     /** A request GitHub received, with its JSON body. */
@@ -285,12 +254,17 @@ class GitHubWebhookEndToEndTest {
      * The pull request API of {@link AgentDeliveryEndToEndTest.FakeGitHub}, plus what the worker uses: a pull
      * request's head (the branch's commit in the bare repository), issue comments and commit statuses.
      */
-    static final class GitHub extends AgentDeliveryEndToEndTest.FakeGitHub {
+    static final class GitHub extends Dispatcher {
         final List<Received> comments = new CopyOnWriteArrayList<>();
         final List<Received> statuses = new CopyOnWriteArrayList<>();
         final List<RecordedRequest> all = new CopyOnWriteArrayList<>();
+        final AgentDeliveryEndToEndTest.FakeGitHub pulls = new AgentDeliveryEndToEndTest.FakeGitHub();
+        final MockWebServer server = pulls.server;
+        final Map<String, Integer> opened = pulls.opened;
 
-        GitHub() throws IOException {}
+        GitHub() throws IOException {
+            server.setDispatcher(this);
+        }
 
         @Override
         public MockResponse dispatch(RecordedRequest request) {
@@ -319,7 +293,7 @@ class GitHubWebhookEndToEndTest {
                     return reply(500, "{\"message\":\"" + e.getMessage() + "\"}");
                 }
             }
-            return super.dispatch(request);
+            return pulls.dispatch(request);
         }
 
         private static MockResponse reply(int code, String body) {

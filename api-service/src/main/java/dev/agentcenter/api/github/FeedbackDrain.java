@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.concurrent.SimpleAsyncTaskScheduler;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -34,8 +34,8 @@ class FeedbackDrain implements SmartLifecycle {
     private final GitHubRunStarter runs;
     private final TransactionTemplate transaction;
     private final GitHubWebhookProperties properties;
-    private volatile boolean running;
-    private volatile Thread thread;
+    private SimpleAsyncTaskScheduler scheduler;
+    private volatile boolean failing;
 
     FeedbackDrain(
             JdbcClient db,
@@ -136,49 +136,38 @@ class FeedbackDrain implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
-        if (running) {
+        if (scheduler != null) {
             return;
         }
-        running = true;
-        thread = Thread.ofPlatform().daemon().name("github-feedback").start(this::loop);
+        scheduler = new SimpleAsyncTaskScheduler();
+        scheduler.setThreadNamePrefix("github-feedback-");
+        scheduler.setTaskTerminationTimeout(10_000);
+        scheduler.scheduleWithFixedDelay(this::round, properties.feedbackPoll());
     }
 
-    private void loop() {
-        boolean failing = false;
-        while (running) {
-            try {
-                drain();
-                failing = false;
-            } catch (RuntimeException e) {
-                if (!failing) {
-                    log.warn("Queueing GitHub follow-ups failed; retrying every {}", properties.feedbackPoll(), e);
-                }
-                failing = true;
+    /** One round; a failing one (a database outage) is logged once and the next runs on schedule. */
+    private void round() {
+        try {
+            drain();
+            failing = false;
+        } catch (RuntimeException e) {
+            if (!failing) {
+                log.warn("Queueing GitHub follow-ups failed; retrying every {}", properties.feedbackPoll(), e);
             }
-            LockSupport.parkNanos(this, properties.feedbackPoll().toNanos());
+            failing = true;
         }
     }
 
     @Override
-    public void stop() {
-        Thread current;
-        synchronized (this) {
-            running = false;
-            current = thread;
-            thread = null;
-        }
-        if (current != null) {
-            LockSupport.unpark(current);
-            try {
-                current.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+    public synchronized void stop() {
+        if (scheduler != null) {
+            scheduler.close(); // waits (bounded) for the round in progress
+            scheduler = null;
         }
     }
 
     @Override
-    public boolean isRunning() {
-        return running;
+    public synchronized boolean isRunning() {
+        return scheduler != null;
     }
 }
