@@ -98,6 +98,9 @@ sealed interface GitHubEvent {
         if (ownOrBot(review)) {
             return new Ignored("the product's own review or a bot's");
         }
+        if (state.equals("approved") || state.equals("dismissed")) {
+            return new Ignored("an " + state + " review asks for no change");
+        }
         // A review's line comments arrive as pull_request_review_comment deliveries of their own; the review itself
         // adds its summary, when it has one, or the request for changes.
         if (body.isEmpty() && !state.equals("changes_requested")) {

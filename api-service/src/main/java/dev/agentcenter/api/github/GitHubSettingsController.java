@@ -3,6 +3,8 @@ package dev.agentcenter.api.github;
 import dev.agentcenter.api.credential.Secrets;
 import dev.agentcenter.api.repo.RepoConnectionStore;
 import dev.agentcenter.api.web.ApiException;
+import dev.agentcenter.model.AgentProvider;
+import dev.agentcenter.model.ExecutionConfig;
 import dev.agentcenter.model.RepoConnection;
 import dev.agentcenter.support.SecretBinding;
 import jakarta.validation.Valid;
@@ -46,6 +48,10 @@ class GitHubSettingsController {
         if (!"github".equals(connection.provider())) {
             throw ApiException.invalidField("provider", "GitHub webhooks need a github connection");
         }
+        if (request.taskConfig() != null && !runnable(request.taskConfig())) {
+            throw ApiException.invalidField(
+                    "taskConfig", "needs an agent (agent.provider) or commands: tasks started from GitHub must run");
+        }
         byte[] sealed = request.webhookSecret() == null
                 ? null
                 : secrets.seal(
@@ -70,6 +76,13 @@ class GitHubSettingsController {
             throw ApiException.invalidField("limit", "must be between 1 and 200");
         }
         return Map.of("items", settings.deliveries(id, limit));
+    }
+
+    private static boolean runnable(ExecutionConfig config) {
+        boolean agent = config.agent() != null
+                && config.agent().provider() != null
+                && config.agent().provider() != AgentProvider.NONE;
+        return agent || (config.commands() != null && !config.commands().isEmpty());
     }
 
     private RepoConnection connection(UUID id) {

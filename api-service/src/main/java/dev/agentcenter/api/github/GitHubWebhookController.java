@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -30,6 +31,9 @@ import tools.jackson.databind.ObjectMapper;
 class GitHubWebhookController {
 
     static final String PATH = "/api/webhooks/github";
+    /** GitHub's owner/name characters (as repo_connections allows them); nothing else reaches a query or a log. */
+    private static final Pattern REPOSITORY = Pattern.compile("[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}");
+
     private static final Logger log = LoggerFactory.getLogger(GitHubWebhookController.class);
 
     private final GitHubSettingsStore settings;
@@ -56,7 +60,7 @@ class GitHubWebhookController {
         JsonNode payload = parse(body);
         String fullName = payload.path("repository").path("full_name").asString("");
         int slash = fullName.indexOf('/');
-        if (slash <= 0 || slash == fullName.length() - 1) {
+        if (!REPOSITORY.matcher(fullName).matches()) {
             throw unverified("The delivery names no repository (repository.full_name)");
         }
         List<GitHubSettingsStore.Receiver> verified = new ArrayList<>();
@@ -71,7 +75,7 @@ class GitHubWebhookController {
             log.warn("Refused a GitHub delivery for {}: no connection's webhook secret verifies it", fullName);
             throw unverified("No repository connection's webhook secret verifies this delivery");
         }
-        if (blank(event) || blank(deliveryId) || deliveryId.length() > 200) {
+        if (blank(event) || blank(deliveryId) || deliveryId.length() > 200 || event.length() > 100) {
             throw new ApiException(
                     HttpStatus.BAD_REQUEST,
                     "missing_github_headers",

@@ -79,6 +79,12 @@ class GitHubWebhookApiTest extends ApiTestBase {
                 .doesNotContain(secret);
         send("PUT", "/api/repo-connections/" + connection + "/github", Map.of("webhookSecret", "short"), API_TOKEN)
                 .expectProblem(400, "validation_failed");
+        send(
+                        "PUT",
+                        "/api/repo-connections/" + connection + "/github",
+                        Map.of("taskConfig", Map.of("commands", List.of())),
+                        API_TOKEN)
+                .expectProblem(400, "validation_failed");
         send("PUT", "/api/repo-connections/" + UUID.randomUUID() + "/github", Map.of("label", "x"), API_TOKEN)
                 .expectProblem(404, "repo_connection_not_found");
     }
@@ -164,6 +170,16 @@ class GitHubWebhookApiTest extends ApiTestBase {
                                 GitHubPayloads.signature(secret, own))
                         .expect(202)))
                 .isEqualTo("ignored");
+        String approval = GitHubPayloads.review(owner, repo, 5, "approved", "LGTM");
+        Answer approved = deliver(
+                        "pull_request_review",
+                        UUID.randomUUID().toString(),
+                        approval,
+                        GitHubPayloads.signature(secret, approval))
+                .expect(202);
+        assertThat(outcome(approved)).isEqualTo("ignored");
+        assertThat(approved.body().get("results").get(0).get("detail").asString())
+                .contains("approved");
         assertThat(tasksOfConnection()).isZero();
         List<String> logged = send("GET", "/api/repo-connections/" + connection + "/github/deliveries", null, API_TOKEN)
                 .expect(200)
