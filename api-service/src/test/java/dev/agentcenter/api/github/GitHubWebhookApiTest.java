@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
@@ -34,6 +35,9 @@ class GitHubWebhookApiTest extends ApiTestBase {
     static final String API_TOKEN = "webhook-test-api-token";
     private static final Duration PATIENCE = Duration.ofSeconds(30);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @Autowired
+    FeedbackDrain drain;
 
     private final String owner = "acme";
     private String repo;
@@ -252,7 +256,9 @@ class GitHubWebhookApiTest extends ApiTestBase {
                         .query(Integer.class)
                         .single())
                 .isEqualTo(3);
-        await().pollDelay(Duration.ofMillis(500)).atMost(PATIENCE).until(() -> true);
+        assertThat(drain.drain())
+                .as("follow-ups queued while the task has an active run")
+                .isZero();
         assertThat(runsOf(task)).hasSize(2);
 
         finish(active, "completed", null);
