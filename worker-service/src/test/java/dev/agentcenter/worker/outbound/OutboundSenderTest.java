@@ -104,15 +104,7 @@ class OutboundSenderTest {
         UUID workspace = world.workspace();
         String secret = "endpoint-secret-" + UUID.randomUUID();
         String url = server.url("/hooks/" + UUID.randomUUID()).toString();
-        UUID endpoint = UUID.randomUUID();
-        world.db
-                .sql(
-                        "INSERT INTO webhook_endpoints (id, workspace_id, url, secret_ciphertext) VALUES (:id, :ws, :url, :s)")
-                .param("id", endpoint)
-                .param("ws", workspace)
-                .param("url", url)
-                .param("s", secrets.seal(secret, SecretBinding.webhookEndpointSecret(endpoint, workspace, url)))
-                .update();
+        endpoint(workspace, url, secret);
         UUID run = world.queuedRun(workspace);
         webhookFailuresLeft.set(1);
         end(run, "failed");
@@ -147,17 +139,7 @@ class OutboundSenderTest {
     void anEndpointThatNeverAnswersIsGivenUpAfterTheLastAttempt() {
         UUID workspace = world.workspace();
         String url = "http://127.0.0.1:1/hooks/closed";
-        UUID endpoint = UUID.randomUUID();
-        world.db
-                .sql(
-                        "INSERT INTO webhook_endpoints (id, workspace_id, url, secret_ciphertext) VALUES (:id, :ws, :url, :s)")
-                .param("id", endpoint)
-                .param("ws", workspace)
-                .param("url", url)
-                .param(
-                        "s",
-                        secrets.seal("endpoint-secret", SecretBinding.webhookEndpointSecret(endpoint, workspace, url)))
-                .update();
+        endpoint(workspace, url, "endpoint-secret");
         UUID run = world.queuedRun(workspace);
         end(run, "cancelled");
         OutboundSender sender = sender();
@@ -231,6 +213,19 @@ class OutboundSenderTest {
     }
 
     // --- rows, as the API and the runner would write them ---------------------------------------------------------
+
+    private static void endpoint(UUID workspace, String url, String secret) {
+        UUID id = UUID.randomUUID();
+        world.db
+                .sql("""
+                        INSERT INTO webhook_endpoints (id, workspace_id, url, secret_ciphertext)
+                        VALUES (:id, :ws, :url, :secret)""")
+                .param("id", id)
+                .param("ws", workspace)
+                .param("url", url)
+                .param("secret", secrets.seal(secret, SecretBinding.webhookEndpointSecret(id, workspace, url)))
+                .update();
+    }
 
     private UUID connection(UUID workspace, String repo) {
         UUID id = UUID.randomUUID();
