@@ -95,9 +95,11 @@ BEGIN
           FROM webhook_endpoints e JOIN tasks t ON t.workspace_id = e.workspace_id
          WHERE t.id = NEW.task_id AND e.enabled
         ON CONFLICT DO NOTHING;
-        -- GitHub hears about runs of tasks that came from GitHub or opened a pull request there
+        -- GitHub hears about runs of tasks that came from GitHub or opened a pull request there, on connections that
+        -- were set up for GitHub's webhooks (a github_settings row): nobody else gets comments they never asked for
         IF EXISTS (SELECT 1 FROM tasks t
-                    WHERE t.id = NEW.task_id AND t.repo_connection_id IS NOT NULL
+                    WHERE t.id = NEW.task_id
+                      AND EXISTS (SELECT 1 FROM github_settings s WHERE s.repo_connection_id = t.repo_connection_id)
                       AND (EXISTS (SELECT 1 FROM github_task_links l WHERE l.task_id = t.id)
                            OR EXISTS (SELECT 1 FROM runs r WHERE r.task_id = t.id
                                                            AND r.pull_request_number IS NOT NULL))) THEN

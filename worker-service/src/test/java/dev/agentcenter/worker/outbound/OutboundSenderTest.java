@@ -212,6 +212,25 @@ class OutboundSenderTest {
         assertThat(delivery(goneRun, "github_comment").get("last_status_code")).isEqualTo(404);
     }
 
+    @Test
+    void aConnectionNotSetUpForGitHubWebhooksHearsNothingOnGitHub() {
+        UUID workspace = world.workspace();
+        UUID connection = connection(workspace, "greeter");
+        world.db
+                .sql("DELETE FROM github_settings WHERE repo_connection_id = :id")
+                .param("id", connection)
+                .update();
+        UUID task = githubTask(workspace, connection, 6);
+        UUID run = run(task, 1, 8);
+        end(run, "completed");
+        long notices = world.db
+                .sql("SELECT count(*) FROM outbound_deliveries WHERE run_id = :run")
+                .param("run", run)
+                .query(Long.class)
+                .single();
+        assertThat(notices).isZero();
+    }
+
     // --- rows, as the API and the runner would write them ---------------------------------------------------------
 
     private static void endpoint(UUID workspace, String url, String secret) {
@@ -239,6 +258,11 @@ class OutboundSenderTest {
                 .param(
                         "token",
                         secrets.seal(TOKEN, SecretBinding.repositoryToken(id, workspace, "github", "acme", repo)))
+                .update();
+        // set up for GitHub's webhooks: only such connections hear about their runs on GitHub
+        world.db
+                .sql("INSERT INTO github_settings (repo_connection_id) VALUES (:id)")
+                .param("id", id)
                 .update();
         return id;
     }
