@@ -21,6 +21,7 @@ import type {
   Workspace,
   WorkspaceBudget,
 } from './types';
+import type { GitHubDelivery, GitHubSettings, GitHubSettingsView, WebhookDelivery, WebhookEndpoint } from './webhooks';
 import { prefs } from '../app/prefs';
 
 export function createApi(http: HttpClient) {
@@ -95,6 +96,21 @@ export function createApi(http: HttpClient) {
     },
     runners: {
       list: () => get<Page<Runner>>('/api/runners'),
+    },
+    github: {
+      get: (connectionId: string) => get<GitHubSettingsView>(`/api/repo-connections/${id(connectionId)}/github`),
+      update: (connectionId: string, body: Partial<GitHubSettings> & { webhookSecret?: string }) =>
+        http.request<GitHubSettingsView>('PUT', `/api/repo-connections/${id(connectionId)}/github`, { body }),
+      deliveries: (connectionId: string) =>
+        get<{ items: GitHubDelivery[] }>(`/api/repo-connections/${id(connectionId)}/github/deliveries`, { limit: 20 }),
+    },
+    webhooks: {
+      list: (workspaceId: string) => get<{ items: WebhookEndpoint[] }>('/api/webhook-endpoints', { workspaceId }),
+      create: (body: { workspaceId: string; url: string; secret: string }) =>
+        post<WebhookEndpoint>('/api/webhook-endpoints', body),
+      remove: (endpointId: string) => del(`/api/webhook-endpoints/${id(endpointId)}`),
+      deliveries: (endpointId: string) =>
+        get<{ items: WebhookDelivery[] }>(`/api/webhook-endpoints/${id(endpointId)}/deliveries`, { limit: 50 }),
     },
   };
 }

@@ -15,6 +15,7 @@ const TaskDetailPage = lazy(() => import('../pages/TaskDetailPage'));
 const AutomationsPage = lazy(() => import('../pages/AutomationsPage'));
 const AutomationDetailPage = lazy(() => import('../pages/AutomationDetailPage'));
 const RepositoriesPage = lazy(() => import('../pages/RepositoriesPage'));
+const WebhooksPage = lazy(() => import('../pages/WebhooksPage'));
 const RunnersPage = lazy(() => import('../pages/RunnersPage'));
 const SettingsPage = lazy(() => import('../pages/SettingsPage'));
 // The chart library is only loaded with this page.
@@ -24,6 +25,7 @@ const NAV: { href: string; label: string }[] = [
   { href: '/tasks', label: 'Tasks' },
   { href: '/automations', label: 'Automations' },
   { href: '/repositories', label: 'Repositories' },
+  { href: '/webhooks', label: 'Webhooks' },
   { href: '/runners', label: 'Runners' },
   { href: '/usage', label: 'Usage' },
   { href: '/settings', label: 'Settings' },
@@ -113,6 +115,11 @@ function Shell() {
             <Route path="/repositories">
               <NeedsWorkspace>
                 <RepositoriesPage />
+              </NeedsWorkspace>
+            </Route>
+            <Route path="/webhooks">
+              <NeedsWorkspace>
+                <WebhooksPage />
               </NeedsWorkspace>
             </Route>
             <Route path="/runners">

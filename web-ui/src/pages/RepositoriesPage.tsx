@@ -10,6 +10,7 @@ import { Field, fieldError } from '../components/Field';
 import { EmptyState, Loading } from '../components/States';
 import { RelativeTime } from '../components/Time';
 import { broadcast, onBroadcast } from '../sync/broadcast';
+import { GitHubWebhookPanel } from './GitHubWebhookPanel';
 
 export default function RepositoriesPage() {
   const workspace = useWorkspace();
@@ -182,6 +183,7 @@ function RepoRow({ repo, onRemoved }: { repo: RepoConnection; onRemoved: () => v
           Remove
         </button>
       </div>
+      <GitHubWebhookPanel connectionId={repo.id} />
       {test.busy && (
         <p role="status" className="muted small">
           Checking access…

@@ -75,17 +75,7 @@ class AgentDeliveryEndToEndTest {
     static void start() throws IOException {
         github = new FakeGitHub();
         fakes = Files.createTempDirectory("agent-delivery-fakes");
-        Path claude = fakes.resolve("claude");
-        try (InputStream script = AgentDeliveryEndToEndTest.class.getResourceAsStream("/agent-delivery/claude")) {
-            Files.copy(script, claude);
-        }
-        Files.setPosixFilePermissions(claude, PosixFilePermissions.fromString("rwx------"));
-        // One recorded session format, kept with the runner's own agent tests.
-        Files.copy(
-                Path.of("..", "runner-service", "src", "test", "resources", "fake-agents", "recordings")
-                        .resolve("claude-basic.jsonl"),
-                fakes.resolve("claude-basic.jsonl"),
-                StandardCopyOption.REPLACE_EXISTING);
+        Path claude = fakeClaude(fakes);
         stack = Stack.start(Map.of(
                 "RUNNER_CLAUDE_PATH", claude.toString(),
                 "RUNNER_GITHUB_API_BASE_URL", github.server.url("/").toString(),
@@ -342,7 +332,28 @@ class AgentDeliveryEndToEndTest {
 
     /** {@code acme/greeter} with one commit on {@code main}, where the runner clones from and pushes to. */
     private static Path bareRepository() throws Exception {
-        Path bare = stack.root.resolve("remotes").resolve(OWNER).resolve(REPO + ".git");
+        return bareRepository(stack.root, OWNER, REPO);
+    }
+
+    /** The fake Claude Code CLI and its recorded session in {@code directory}; returns the CLI's path. */
+    static Path fakeClaude(Path directory) throws IOException {
+        Path claude = directory.resolve("claude");
+        try (InputStream script = AgentDeliveryEndToEndTest.class.getResourceAsStream("/agent-delivery/claude")) {
+            Files.copy(script, claude);
+        }
+        Files.setPosixFilePermissions(claude, PosixFilePermissions.fromString("rwx------"));
+        // One recorded session format, kept with the runner's own agent tests.
+        Files.copy(
+                Path.of("..", "runner-service", "src", "test", "resources", "fake-agents", "recordings")
+                        .resolve("claude-basic.jsonl"),
+                directory.resolve("claude-basic.jsonl"),
+                StandardCopyOption.REPLACE_EXISTING);
+        return claude;
+    }
+
+    /** {@code owner/repo} under the stack's {@code remotes}, with one commit on {@code main}. */
+    static Path bareRepository(Path root, String owner, String repo) throws Exception {
+        Path bare = root.resolve("remotes").resolve(owner).resolve(repo + ".git");
         Files.createDirectories(bare.getParent());
         git(bare.getParent(), "init", "--bare", "-b", "main", bare.toString());
         Path seed = Files.createTempDirectory("agent-delivery-seed");
@@ -354,7 +365,7 @@ class AgentDeliveryEndToEndTest {
         return bare;
     }
 
-    private static String git(Path directory, String... args) throws Exception {
+    static String git(Path directory, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("git"));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command)

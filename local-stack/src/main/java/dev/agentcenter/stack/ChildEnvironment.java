@@ -26,16 +26,17 @@ final class ChildEnvironment {
     /**
      * Secrets and who needs them: every other service gets neither the variable nor its {@code _FILE} form, so a
      * service that is compromised (or a run that reads its parent's environment) learns only what that service
-     * needs. The worker dispatches runs and needs only the runner's token; the API seals credentials and checks
+     * needs. The worker dispatches runs with the runner's token and, as the sender of run-end notices, opens repository
+     * tokens and webhook secrets (the encryption key, GitHub's fallback tokens); the API seals credentials and checks
      * the API token; the runner opens credentials, pushes and starts agents.
      */
     static final Map<String, Set<Service>> SECRETS = Map.of(
             "AGENT_CENTER_API_TOKEN", Set.of(Service.API),
             "RUNNER_INTERNAL_TOKEN", Set.of(Service.WORKER, Service.RUNNER),
-            "CREDENTIAL_ENCRYPTION_KEY", Set.of(Service.API, Service.RUNNER),
-            "GITHUB_TOKEN", Set.of(Service.API, Service.RUNNER),
-            "GITHUB_PAT", Set.of(Service.API, Service.RUNNER),
-            "GH_TOKEN", Set.of(Service.API, Service.RUNNER),
+            "CREDENTIAL_ENCRYPTION_KEY", Set.of(Service.API, Service.WORKER, Service.RUNNER),
+            "GITHUB_TOKEN", Set.of(Service.API, Service.WORKER, Service.RUNNER),
+            "GITHUB_PAT", Set.of(Service.API, Service.WORKER, Service.RUNNER),
+            "GH_TOKEN", Set.of(Service.API, Service.WORKER, Service.RUNNER),
             "SPRING_DATASOURCE_PASSWORD", Set.of(Service.API, Service.WORKER, Service.RUNNER),
             "OPENAI_API_KEY", Set.of(Service.RUNNER),
             "ANTHROPIC_API_KEY", Set.of(Service.RUNNER));

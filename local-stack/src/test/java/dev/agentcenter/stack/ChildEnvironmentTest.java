@@ -81,15 +81,15 @@ class ChildEnvironmentTest {
                 .containsKeys("AGENT_CENTER_API_TOKEN", "AGENT_CENTER_API_TOKEN_FILE", "CREDENTIAL_ENCRYPTION_KEY_FILE")
                 .containsKeys("GITHUB_TOKEN", "SPRING_DATASOURCE_PASSWORD_FILE")
                 .doesNotContainKeys("RUNNER_INTERNAL_TOKEN_FILE", "OPENAI_API_KEY", "ANTHROPIC_API_KEY");
+        // the worker sends run-end notices to GitHub and webhooks: it opens repository tokens and webhook secrets
         assertThat(worker)
-                .containsKeys("RUNNER_INTERNAL_TOKEN_FILE", "SPRING_DATASOURCE_PASSWORD_FILE")
-                .doesNotContainKeys(
-                        "AGENT_CENTER_API_TOKEN",
-                        "AGENT_CENTER_API_TOKEN_FILE",
+                .containsKeys(
+                        "RUNNER_INTERNAL_TOKEN_FILE",
+                        "SPRING_DATASOURCE_PASSWORD_FILE",
                         "CREDENTIAL_ENCRYPTION_KEY_FILE",
-                        "GITHUB_TOKEN",
-                        "OPENAI_API_KEY",
-                        "ANTHROPIC_API_KEY");
+                        "GITHUB_TOKEN")
+                .doesNotContainKeys(
+                        "AGENT_CENTER_API_TOKEN", "AGENT_CENTER_API_TOKEN_FILE", "OPENAI_API_KEY", "ANTHROPIC_API_KEY");
         assertThat(runner)
                 .containsKeys(
                         "RUNNER_INTERNAL_TOKEN_FILE",

@@ -86,9 +86,9 @@ class UpCommandTest {
                 .contains("[api] fake api starting, parent "
                         + ProcessHandle.current().pid()
                         + ", has key true, has token false, database postgres://fake@127.0.0.1:1/agent_center")
-                // each service gets only the secrets it needs
+                // each service gets only the secrets it needs (the worker opens tokens for the run-end notices)
                 .contains("[worker] fake worker starting, parent "
-                        + ProcessHandle.current().pid() + ", has key false, has token true")
+                        + ProcessHandle.current().pid() + ", has key true, has token true")
                 .contains("[runner] fake runner starting, parent "
                         + ProcessHandle.current().pid() + ", has key true, has token true");
         Path data = root.resolve(".agent-center/data");

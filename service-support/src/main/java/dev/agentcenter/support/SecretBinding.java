@@ -42,13 +42,44 @@ public final class SecretBinding {
      */
     public static SecretBinding repositoryToken(
             UUID connectionId, UUID workspaceId, String provider, String owner, String repo) {
+        SequencedMap<String, String> row = connectionRow(connectionId, workspaceId, provider, owner, repo);
+        return new SecretBinding("repo_token", "repo_connections", "token_ciphertext", row, "repo_token");
+    }
+
+    /**
+     * A repository connection's GitHub webhook secret ({@code github_settings.webhook_secret_ciphertext}), bound like
+     * its token: to the connection's id, its workspace and the repository it is for.
+     */
+    public static SecretBinding webhookSecret(
+            UUID connectionId, UUID workspaceId, String provider, String owner, String repo) {
+        SequencedMap<String, String> row = connectionRow(connectionId, workspaceId, provider, owner, repo);
+        return new SecretBinding(
+                "github_webhook_secret", "github_settings", "webhook_secret_ciphertext", row, "github_webhook_secret");
+    }
+
+    /** A repository connection's identity: its id, its workspace and the repository it is for. */
+    private static SequencedMap<String, String> connectionRow(
+            UUID connectionId, UUID workspaceId, String provider, String owner, String repo) {
         SequencedMap<String, String> row = new LinkedHashMap<>();
         row.put("id", require(connectionId, "connectionId").toString());
         row.put("workspace_id", require(workspaceId, "workspaceId").toString());
         row.put("provider", require(provider, "provider"));
         row.put("owner", require(owner, "owner"));
         row.put("repo", require(repo, "repo"));
-        return new SecretBinding("repo_token", "repo_connections", "token_ciphertext", row, "repo_token");
+        return row;
+    }
+
+    /**
+     * A workspace's outbound webhook signing secret ({@code webhook_endpoints.secret_ciphertext}), bound to the
+     * endpoint's id, its workspace and its URL: the secret cannot be moved to an endpoint that sends elsewhere.
+     */
+    public static SecretBinding webhookEndpointSecret(UUID endpointId, UUID workspaceId, String url) {
+        SequencedMap<String, String> row = new LinkedHashMap<>();
+        row.put("id", require(endpointId, "endpointId").toString());
+        row.put("workspace_id", require(workspaceId, "workspaceId").toString());
+        row.put("url", require(url, "url"));
+        return new SecretBinding(
+                "webhook_endpoint_secret", "webhook_endpoints", "secret_ciphertext", row, "webhook_endpoint_secret");
     }
 
     /**

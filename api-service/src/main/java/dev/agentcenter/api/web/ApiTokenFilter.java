@@ -18,7 +18,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Optional bearer auth: when {@code AGENT_CENTER_API_TOKEN} is set, {@code /api/**}, {@code /ws} and the metrics
  * ({@code /actuator/**} but the health probes) need it.
  * Browsers cannot set headers on a WebSocket or EventSource, so those two may pass it as {@code ?token=}.
- * {@code /health}, the web UI and the API docs stay open.
+ * {@code /health}, the web UI and the API docs stay open, and so does {@code /api/webhooks/github}, whose every
+ * delivery must carry GitHub's HMAC signature instead.
  *
  * <p>Which routes are protected is decided on the decoded path the router uses ({@link CanonicalPath}), never on
  * the raw URI: {@code /%61pi/credentials} is {@code /api/credentials}. {@link FrontDoorFilter} has already refused
@@ -27,6 +28,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
 class ApiTokenFilter extends OncePerRequestFilter {
+
+    /** GitHub's deliveries, which prove themselves with a signature instead of the API token. */
+    private static final String GITHUB_WEBHOOKS = "/api/webhooks/github";
 
     private final ApiProperties properties;
     private final Problems problems;
@@ -46,6 +50,9 @@ class ApiTokenFilter extends OncePerRequestFilter {
     }
 
     private static boolean isProtected(String path) {
+        if (path.equals(GITHUB_WEBHOOKS)) {
+            return false; // authenticated by its HMAC signature (GitHubWebhookController), GitHub has no API token
+        }
         return path.equals("/api")
                 || path.startsWith("/api/")
                 || path.equals("/ws")
