@@ -29,6 +29,7 @@ final class DispatchLoop implements SmartLifecycle {
     private static final Duration LOOP_STOP_WAIT = Duration.ofSeconds(15);
 
     private final RunClaimer claimer;
+    private final WaitingReasons waiting;
     private final RunnerClient runners;
     private final DispatchOutcomes outcomes;
     private final Supplier<NotificationListener> listeners;
@@ -46,12 +47,14 @@ final class DispatchLoop implements SmartLifecycle {
 
     DispatchLoop(
             RunClaimer claimer,
+            WaitingReasons waiting,
             RunnerClient runners,
             DispatchOutcomes outcomes,
             Supplier<NotificationListener> listeners,
             WorkerProperties properties,
             String workerId) {
         this.claimer = claimer;
+        this.waiting = waiting;
         this.runners = runners;
         this.outcomes = outcomes;
         this.listeners = listeners;
@@ -91,6 +94,8 @@ final class DispatchLoop implements SmartLifecycle {
                 try {
                     more = claimRound();
                     if (!more) {
+                        // What the round left queued says why; not while more runs are being claimed right now.
+                        waiting.refresh();
                         OptionalLong backoffEnds = claimer.millisUntilNextBackoffEnds();
                         if (backoffEnds.isPresent() && backoffEnds.getAsLong() < wait.toMillis()) {
                             wait = Duration.ofMillis(backoffEnds.getAsLong());

@@ -30,6 +30,7 @@ class QueueConfiguration {
             OkHttpClient runnerHttpClient,
             JdbcConnectionDetails connection,
             WorkerProperties properties,
+            SchedulingProperties scheduling,
             WorkerId workerId) {
         return dispatchLoop(
                 dataSource,
@@ -38,6 +39,7 @@ class QueueConfiguration {
                 runnerHttpClient,
                 listenerConnection(connection.getJdbcUrl(), connection.getUsername(), connection.getPassword()),
                 properties,
+                scheduling,
                 workerId.value());
     }
 
@@ -70,7 +72,7 @@ class QueueConfiguration {
         };
     }
 
-    /** Assembles a loop; also used by tests that run several "workers" in one JVM. */
+    /** Assembles a loop with the default scheduling settings (tests). */
     static DispatchLoop dispatchLoop(
             DataSource dataSource,
             TransactionTemplate transactions,
@@ -79,9 +81,31 @@ class QueueConfiguration {
             NotificationListener.ConnectionOpener listenerConnection,
             WorkerProperties properties,
             String workerId) {
+        return dispatchLoop(
+                dataSource,
+                transactions,
+                events,
+                http,
+                listenerConnection,
+                properties,
+                SchedulingProperties.defaults(),
+                workerId);
+    }
+
+    /** Assembles a loop; also used by tests that run several "workers" in one JVM. */
+    static DispatchLoop dispatchLoop(
+            DataSource dataSource,
+            TransactionTemplate transactions,
+            RunEvents events,
+            OkHttpClient http,
+            NotificationListener.ConnectionOpener listenerConnection,
+            WorkerProperties properties,
+            SchedulingProperties scheduling,
+            String workerId) {
         JdbcClient db = JdbcClient.create(dataSource);
         return new DispatchLoop(
-                new RunClaimer(db, transactions, events, properties, workerId),
+                new RunClaimer(db, transactions, events, properties, scheduling, workerId),
+                new WaitingReasons(db, transactions, events, properties, scheduling),
                 new RunnerClient(http, properties.runnerTokenConfigured() ? properties.runnerInternalToken() : ""),
                 new DispatchOutcomes(db, transactions, events, properties, workerId),
                 () -> new NotificationListener(listenerConnection, DispatchLoop.CHANNELS),
