@@ -1,10 +1,16 @@
 package dev.agentcenter.model;
 
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import java.util.Map;
 
-/** Changes a workspace; {@code null} fields stay as they are, an empty description clears it. */
+/**
+ * Changes a workspace; {@code null} fields stay as they are, an empty description clears it.
+ *
+ * @param maxConcurrentRuns the most runs of the workspace active at once (1–10000); 0 removes the limit
+ */
 public record UpdateWorkspaceRequest(
         @Size(min = 1, max = 64) @Pattern(regexp = Patterns.SLUG, message = Patterns.SLUG_MESSAGE)
         String slug,
@@ -13,4 +19,5 @@ public record UpdateWorkspaceRequest(
         String name,
 
         @Size(max = 10_000) String description,
-        Map<String, Object> metadata) {}
+        Map<String, Object> metadata,
+        @Min(0) @Max(10_000) Integer maxConcurrentRuns) {}

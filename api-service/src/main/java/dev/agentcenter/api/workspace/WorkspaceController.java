@@ -52,7 +52,8 @@ class WorkspaceController {
         if (request.slug() == null
                 && request.name() == null
                 && request.description() == null
-                && request.metadata() == null) {
+                && request.metadata() == null
+                && request.maxConcurrentRuns() == null) {
             throw ApiException.invalidField("body", "must change at least one field");
         }
         return workspaces.update(id, request).orElseThrow(() -> ApiException.notFound("workspace", id));

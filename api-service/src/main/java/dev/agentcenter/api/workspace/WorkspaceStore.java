@@ -68,6 +68,8 @@ public class WorkspaceStore {
                             name = COALESCE(:name, name),
                             description = CASE WHEN :descriptionGiven THEN :description ELSE description END,
                             metadata = COALESCE(CAST(:metadata AS jsonb), metadata),
+                            max_concurrent_runs = CASE WHEN :limitGiven THEN NULLIF(:limit, 0)
+                                                       ELSE max_concurrent_runs END,
                             updated_at = now()
                         WHERE id = :id
                         RETURNING *""")
@@ -77,6 +79,8 @@ public class WorkspaceStore {
                 .param("descriptionGiven", request.description() != null)
                 .param("description", Rows.blankToNull(request.description()))
                 .param("metadata", request.metadata() == null ? null : json.write(request.metadata()))
+                .param("limitGiven", request.maxConcurrentRuns() != null)
+                .param("limit", request.maxConcurrentRuns(), java.sql.Types.INTEGER)
                 .query(this::map)
                 .optional();
     }
@@ -92,6 +96,7 @@ public class WorkspaceStore {
                 rs.getString("name"),
                 rs.getString("description"),
                 json.map(rs.getString("metadata")),
+                Rows.integer(rs, "max_concurrent_runs"),
                 Rows.instant(rs, "created_at"),
                 Rows.instant(rs, "updated_at"));
     }

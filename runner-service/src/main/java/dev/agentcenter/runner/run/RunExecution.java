@@ -27,15 +27,12 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -138,8 +135,12 @@ final class RunExecution {
         Outcome outcome = Outcome.FAILED;
         Path workspace = null;
         try {
+            boolean staleCopy = context.rehomedFrom() != null && discardStaleCopy();
             workspace = Workspaces.forTask(runner.workspaceRoot(), context.taskId());
             token = tokens.resolve(context.repository());
+            if (context.rehomedFrom() != null) {
+                journal.log(workspaceRecreated(staleCopy));
+            }
             redactor = secrets.redactor(token);
             outcome = execute(workspace);
         } catch (RunFailure e) {
@@ -173,10 +174,11 @@ final class RunExecution {
                         "Workspace ready at " + absolute,
                         Map.of("workspacePath", absolute.toString()))),
                 connection -> update(
-                        connection,
-                        "UPDATE runs SET started_at = COALESCE(started_at, now()), workspace_path = ?,"
-                                + " updated_at = now() WHERE id = ? AND lease_token = ?",
-                        absolute.toString()))) {
+                                connection,
+                                "UPDATE runs SET started_at = COALESCE(started_at, now()), workspace_path = ?,"
+                                        + " updated_at = now() WHERE id = ? AND lease_token = ?",
+                                absolute.toString())
+                        && recordWorkspaceHome(connection))) {
             return Outcome.FAILED;
         }
         RunContext.Repository repository = context.repository();
@@ -656,15 +658,76 @@ final class RunExecution {
                 || outcome == Outcome.FAILED) {
             return;
         }
-        try (Stream<Path> files = Files.walk(workspace)) {
-            List<Path> all =
-                    new ArrayList<>(files.sorted(Comparator.reverseOrder()).toList());
-            for (Path path : all) {
-                Files.deleteIfExists(path);
-            }
+        try {
+            Workspaces.deleteTree(workspace);
         } catch (IOException e) {
             log.warn("Could not delete workspace {}: {}", workspace, e.getMessage());
         }
+    }
+
+    /**
+     * Records this runner as the one holding the task's workspace (workspace affinity: the worker sends the task's
+     * later runs here). Not when workspaces are deleted after each run: there is nothing to come back to.
+     */
+    private boolean recordWorkspaceHome(Connection connection) throws SQLException {
+        if (runner.cleanupMode() == RunnerProperties.CleanupMode.DELETE_ON_COMPLETION) {
+            return true;
+        }
+        try (PreparedStatement statement = connection.prepareStatement("""
+                UPDATE tasks SET workspace_runner_id = home.id
+                  FROM (SELECT id FROM runners WHERE name = ?) home
+                 WHERE tasks.id = ? AND tasks.workspace_runner_id IS DISTINCT FROM home.id""")) {
+            statement.setString(1, runner.name());
+            statement.setObject(2, context.taskId());
+            statement.executeUpdate();
+        }
+        return true;
+    }
+
+    /**
+     * A re-homed run starts clean: a copy of the task's workspace (and agent session) this runner kept from an earlier
+     * stay is older than what the task continued on the other runner, so it is deleted rather than reused.
+     *
+     * @return whether there was such a copy
+     */
+    private boolean discardStaleCopy() {
+        try {
+            boolean workspace = Workspaces.deleteTree(runner.workspaceRoot()
+                    .toAbsolutePath()
+                    .normalize()
+                    .resolve(context.taskId().toString()));
+            boolean agentState = agents.forgetTask(context.taskId());
+            return workspace || agentState;
+        } catch (IOException e) {
+            throw new RunFailure(
+                    "workspace_unavailable", "Could not clear a stale copy of the task's workspace: " + e.getMessage());
+        }
+    }
+
+    /** {@code run.workspace.recreated}: what a re-homed run starts from, so no workspace is empty without a word. */
+    private Draft workspaceRecreated(boolean staleCopyDiscarded) {
+        RunContext.Repository repository = context.repository();
+        Map<String, Object> payload = new LinkedHashMap<>();
+        payload.put("fromRunnerId", context.rehomedFrom().toString());
+        payload.put("staleCopyDiscarded", staleCopyDiscarded);
+        payload.put("agentSession", "new");
+        String start;
+        if (repository != null) {
+            String branch = context.branchName() != null ? context.branchName() : context.baseBranch();
+            payload.put("repository", repository.fullName());
+            payload.put("branch", branch);
+            start = "cloning " + repository.fullName() + " again"
+                    + (branch == null ? "" : " at branch " + branch + " (its pushed commits are kept)")
+                    + "; uncommitted files of earlier runs are not here";
+        } else {
+            start = "starting from an empty workspace: files of earlier runs are not here";
+        }
+        return draft(
+                "run.workspace.recreated",
+                "warn",
+                "This runner did not hold the task's workspace: " + start
+                        + (hasAgent() ? "; the agent starts a new session" : ""),
+                payload);
     }
 
     private String describeWork() {
