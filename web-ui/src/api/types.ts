@@ -39,6 +39,8 @@ export interface Workspace {
   name: string;
   description: string | null;
   metadata: Record<string, unknown> | null;
+  /** Most runs of the workspace active at once; null: no limit. */
+  maxConcurrentRuns?: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -125,6 +127,8 @@ export interface Run {
   finishedAt: string | null;
   pullRequestUrl: string | null;
   pullRequestNumber: number | null;
+  /** Why a queued run waits: workspace_limit, repository_limit, runner:<id>, runner_capacity, backoff. */
+  waitingFor?: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -167,6 +171,7 @@ export interface RepoConnection {
   authType: string | null;
   hasToken: boolean;
   metadata: Record<string, unknown> | null;
+  maxConcurrentRuns?: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -223,6 +228,8 @@ export interface Runner {
   activeRuns: number;
   lastHeartbeatAt: string | null;
   version: string | null;
+  /** Set while an operator has drained the runner. */
+  drainRequestedAt?: string | null;
 }
 
 export interface CreateTaskRequest {

@@ -16,12 +16,14 @@ const AutomationsPage = lazy(() => import('../pages/AutomationsPage'));
 const AutomationDetailPage = lazy(() => import('../pages/AutomationDetailPage'));
 const RepositoriesPage = lazy(() => import('../pages/RepositoriesPage'));
 const RunnersPage = lazy(() => import('../pages/RunnersPage'));
+const QueuePage = lazy(() => import('../pages/QueuePage'));
 const SettingsPage = lazy(() => import('../pages/SettingsPage'));
 
 const NAV: { href: string; label: string }[] = [
   { href: '/tasks', label: 'Tasks' },
   { href: '/automations', label: 'Automations' },
   { href: '/repositories', label: 'Repositories' },
+  { href: '/queue', label: 'Queue' },
   { href: '/runners', label: 'Runners' },
   { href: '/settings', label: 'Settings' },
 ];
@@ -110,6 +112,11 @@ function Shell() {
             <Route path="/repositories">
               <NeedsWorkspace>
                 <RepositoriesPage />
+              </NeedsWorkspace>
+            </Route>
+            <Route path="/queue">
+              <NeedsWorkspace>
+                <QueuePage />
               </NeedsWorkspace>
             </Route>
             <Route path="/runners">

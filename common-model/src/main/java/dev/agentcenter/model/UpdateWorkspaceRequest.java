@@ -20,4 +20,10 @@ public record UpdateWorkspaceRequest(
 
         @Size(max = 10_000) String description,
         Map<String, Object> metadata,
-        @Min(0) @Max(10_000) Integer maxConcurrentRuns) {}
+        @Min(0) @Max(10_000) Integer maxConcurrentRuns) {
+
+    /** Without a limit change (the fields before {@code maxConcurrentRuns} existed). */
+    public UpdateWorkspaceRequest(String slug, String name, String description, Map<String, Object> metadata) {
+        this(slug, name, description, metadata, null);
+    }
+}

@@ -33,6 +33,10 @@ final class Stack implements AutoCloseable {
     final Service api;
     final Service worker;
     final Service runner;
+    /** Environment of the first runner, the template for more ({@link #startRunner}). */
+    private final Map<String, String> runnerEnv;
+
+    private final List<Service> moreRunners = new ArrayList<>();
 
     private Stack(DatabaseSettings database, Path root, Map<String, String> extraRunnerEnv) {
         this(database, root, Map.of(), extraRunnerEnv);
@@ -63,7 +67,7 @@ final class Stack implements AutoCloseable {
         worker = new Service("worker", jar("worker-service"), workerPort, workerEnv, root);
 
         int runnerPort = freePort();
-        Map<String, String> runnerEnv = new HashMap<>(common);
+        runnerEnv = new HashMap<>(common);
         runnerEnv.put("RUNNER_PORT", Integer.toString(runnerPort));
         runnerEnv.put("RUNNER_NAME", "e2e-runner");
         runnerEnv.put("RUNNER_PUBLIC_URL", "http://127.0.0.1:" + runnerPort);
@@ -113,11 +117,30 @@ final class Stack implements AutoCloseable {
         return "http://127.0.0.1:" + api.port;
     }
 
+    /**
+     * Starts one more runner like the first (same database and settings), with its own name, port and workspace
+     * root, and waits until it answers /health; {@link #close} stops it.
+     */
+    Service startRunner(String name) throws IOException {
+        int port = freePort();
+        Map<String, String> env = new HashMap<>(runnerEnv);
+        env.put("RUNNER_PORT", Integer.toString(port));
+        env.put("RUNNER_NAME", name);
+        env.put("RUNNER_PUBLIC_URL", "http://127.0.0.1:" + port);
+        env.put("RUNNER_WORKSPACE_ROOT", root.resolve("workspaces-" + name).toString());
+        Service another = new Service(name, jar("runner-service"), port, env, root);
+        moreRunners.add(another);
+        another.start();
+        another.awaitHealthy();
+        return another;
+    }
+
     @Override
     public void close() {
         for (Service service : List.of(worker, runner, api)) {
             service.stop();
         }
+        moreRunners.forEach(Service::stop);
     }
 
     /** The module's built jar; {@code -Dagent-center.e2e.jars=DIR} runs the jars in DIR instead (e.g. an older build). */
