@@ -1,9 +1,8 @@
-import { useEffect } from 'react';
 import { Link } from 'wouter';
 import { api } from '../api/api';
 import type { Run } from '../api/types';
 import { useTaskChanges } from '../app/realtime';
-import { useResource, useThrottled } from '../app/useResource';
+import { usePollWhileVisible, useResource, useThrottled } from '../app/useResource';
 import { useWorkspace } from '../app/workspace';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { EmptyState, Loading } from '../components/States';
@@ -20,12 +19,7 @@ export default function QueuePage() {
   const { reload } = queue;
   const refresh = useThrottled(reload, 1000);
   useTaskChanges(() => refresh());
-  useEffect(() => {
-    const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') reload();
-    }, REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [reload]);
+  usePollWhileVisible(reload, REFRESH_MS);
   const names = new Map((runners.data ?? []).map((r) => [r.id, r.name]));
   const list: Run[] = queue.data ?? [];
 

@@ -1,9 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { api } from '../api/api';
 import { toApiError, type ApiError } from '../api/client';
 import type { Runner } from '../api/types';
 import { useTaskChanges } from '../app/realtime';
-import { useResource, useThrottled } from '../app/useResource';
+import { usePollWhileVisible, useResource, useThrottled } from '../app/useResource';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { EmptyState, Loading } from '../components/States';
 import { StatusBadge } from '../components/StatusBadge';
@@ -17,12 +17,7 @@ export default function RunnersPage() {
   const { reload } = runners;
   const refresh = useThrottled(reload, 1000);
   useTaskChanges(() => refresh());
-  useEffect(() => {
-    const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') reload();
-    }, REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [reload]);
+  usePollWhileVisible(reload, REFRESH_MS);
 
   const [action, setAction] = useState<{ runnerId: string | null; error: ApiError | null }>({ runnerId: null, error: null });
   const toggleDrain = async (runner: Runner) => {

@@ -133,13 +133,7 @@ class SchedulingTest {
         UUID workspace = world.workspace();
         UUID task = world.task(workspace);
         setHome(task, r1);
-        // r1 is busy with another task's run
-        UUID busy = queued(world.task(workspace));
-        world.db
-                .sql("UPDATE runs SET status = 'running', runner_id = :r1, started_at = now() WHERE id = :id")
-                .param("r1", r1)
-                .param("id", busy)
-                .update();
+        UUID busy = runningOn(r1, workspace); // r1's one slot is taken by another task's run
         DispatchLoop loop = start(TestWorld.settings().build(), "w1");
         awaitIdle(loop);
 
@@ -203,12 +197,7 @@ class SchedulingTest {
         UUID workspace = world.workspace();
         UUID task = world.task(workspace);
         setHome(task, r1);
-        UUID busy = queued(world.task(workspace));
-        world.db
-                .sql("UPDATE runs SET status = 'running', runner_id = :r1, started_at = now() WHERE id = :id")
-                .param("r1", r1)
-                .param("id", busy)
-                .update();
+        UUID busy = runningOn(r1, workspace); // r1's one slot is taken by another task's run
         DispatchLoop loop = start(
                 TestWorld.settings().pollInterval(Duration.ofMillis(200)).build(),
                 new SchedulingProperties(Duration.ofSeconds(2), 500),
@@ -296,6 +285,17 @@ class SchedulingTest {
                         VALUES (:task, (SELECT coalesce(max(attempt), 0) + 1 FROM runs WHERE task_id = :task),
                                 'queued', 'safe', '{"commands":[{"command":"echo hi"}]}')
                         RETURNING id""").param("task", task).query(UUID.class).single();
+    }
+
+    /** A run of a new task of the workspace, running on the runner. */
+    private static UUID runningOn(UUID runner, UUID workspace) {
+        UUID run = queued(world.task(workspace));
+        world.db
+                .sql("UPDATE runs SET status = 'running', runner_id = :runner, started_at = now() WHERE id = :id")
+                .param("runner", runner)
+                .param("id", run)
+                .update();
+        return run;
     }
 
     private static void setHome(UUID task, UUID runner) {
