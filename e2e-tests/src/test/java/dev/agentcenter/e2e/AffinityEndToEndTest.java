@@ -198,7 +198,10 @@ class AffinityEndToEndTest {
             JsonNode done = awaitTerminal(next);
             assertThat(done.get("status").asString()).as(logText(next)).isEqualTo("completed");
             assertThat(done.get("runnerId").asString()).isEqualTo(elsewhere.toString());
-            assertThat(logText(next)).isEqualTo("Delivered work\ndelivered\ngone\n");
+            // git's own lines (the new clone, the branch checked out from the remote) come first
+            assertThat(logText(next))
+                    .contains("Cloning into", "set up to track 'origin/agent/work'")
+                    .endsWith("\nDelivered work\ndelivered\ngone\n");
             assertThat(event(next, "run.rehomed")
                             .get("payload")
                             .get("workspace")
