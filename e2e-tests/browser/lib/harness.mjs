@@ -77,6 +77,7 @@ export function apiClient(baseUrl = stackUrl(), token = process.env.AGENT_CENTER
     token,
     get: (route) => call('GET', route),
     post: (route, body) => call('POST', route, body ?? {}),
+    patch: (route, body) => call('PATCH', route, body),
     async workspace(name) {
       const slug = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${randomSuffix()}`;
       return call('POST', '/api/workspaces', { slug, name });

@@ -83,7 +83,7 @@ test('a deep link opens the task, live, with the main navigation', { timeout: TE
     await page.getByRole('button', { name: 'Start', exact: true }).waitFor();
     await page.getByRole('status', { name: 'Connection' }).getByText('Live', { exact: true }).waitFor();
     const nav = page.getByRole('navigation', { name: 'Main' });
-    for (const name of ['Tasks', 'Automations', 'Repositories', 'Runners', 'Settings']) {
+    for (const name of ['Tasks', 'Automations', 'Repositories', 'Queue', 'Runners', 'Settings']) {
       await nav.getByRole('link', { name, exact: true }).waitFor();
     }
   });
@@ -477,3 +477,49 @@ test(
     await assert.rejects(api.start(task.id), /-> 422: .*"code":"budget_exhausted"/);
   },
 );
+
+test('the queue shows waiting runs in order with why they wait, and a runner is drained and resumed', { timeout: TEST_TIMEOUT }, async () => {
+  // A workspace of its own with a limit of one run at a time, so the other tests' runs are not held back.
+  const own = await api.workspace('Release train');
+  await api.patch(`/api/workspaces/${own.id}`, { maxConcurrentRuns: 1 });
+  const first = await api.start((await api.task(own.id, 'Build the release', ['sleep 60'])).id);
+  await api.awaitRun(first.id, ['running']);
+  const second = await api.start((await api.task(own.id, 'Sign the artifacts', ['echo signed'])).id);
+  const third = await api.start((await api.task(own.id, 'Publish the notes', ['echo published'])).id);
+  await until('both queued runs wait for the workspace limit', async () => {
+    const queue = await api.get(`/api/runs/queue?workspaceId=${own.id}`);
+    return queue.items.length === 2 && queue.items.every((run) => run.waitingFor === 'workspace_limit');
+  });
+  const runner = (await api.get('/api/runners')).items.find((r) => r.status === 'online');
+  const { context, page } = await openPage(browser, { workspaceId: own.id });
+  try {
+    await page.goto(`${api.baseUrl}/queue`);
+    const rows = page.getByRole('table', { name: 'Queued runs in order' }).locator('tbody tr');
+    await until('the two queued runs listed', async () => (await rows.count()) === 2);
+    assert.equal(await rows.nth(0).getAttribute('data-run-id'), second.id);
+    assert.equal(await rows.nth(1).getAttribute('data-run-id'), third.id);
+    for (const index of [0, 1]) {
+      await rows.nth(index).getByText("Waiting: the workspace's concurrency limit is reached", { exact: true }).waitFor();
+    }
+    await screenshot(page, 'queue', { docs: false });
+
+    await page.goto(`${api.baseUrl}/runners`);
+    await page.getByRole('button', { name: `Drain runner ${runner.name}`, exact: true }).click();
+    await page.getByRole('button', { name: `Resume runner ${runner.name}`, exact: true }).waitFor();
+    await until('the runner shows draining', async () =>
+      (await page.getByTestId(`runner-status-${runner.name}`).textContent()) === 'draining');
+    const drained = (await api.get('/api/runners')).items.find((r) => r.id === runner.id);
+    assert.ok(drained.drainRequestedAt, 'drainRequestedAt set');
+    await page.getByRole('button', { name: `Resume runner ${runner.name}`, exact: true }).click();
+    await page.getByRole('button', { name: `Drain runner ${runner.name}`, exact: true }).waitFor();
+    await until('the runner shows online', async () =>
+      (await page.getByTestId(`runner-status-${runner.name}`).textContent()) === 'online');
+  } finally {
+    await context.close();
+    await api.post(`/api/runners/${runner.id}/resume`);
+    await api.post(`/api/runs/${first.id}/cancel`);
+  }
+  // With the first run gone, the limit lets the others through one after the other.
+  await api.awaitRun(second.id, ['completed'], 60_000);
+  await api.awaitRun(third.id, ['completed'], 60_000);
+});

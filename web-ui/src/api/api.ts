@@ -62,6 +62,7 @@ export function createApi(http: HttpClient) {
         get<Page<RunEvent>>(`/api/runs/${id(runId)}/events`, { afterSequence, limit }),
       diff: (runId: string) => get<RunDiff>(`/api/runs/${id(runId)}/diff`),
       cancel: (runId: string) => post<Run>(`/api/runs/${id(runId)}/cancel`),
+      queue: (workspaceId: string, limit = 200) => get<Page<Run>>('/api/runs/queue', { workspaceId, limit }),
     },
     repoConnections: {
       list: (workspaceId: string) =>
@@ -96,6 +97,8 @@ export function createApi(http: HttpClient) {
     },
     runners: {
       list: () => get<Page<Runner>>('/api/runners'),
+      drain: (runnerId: string) => post<Runner>(`/api/runners/${id(runnerId)}/drain`),
+      resume: (runnerId: string) => post<Runner>(`/api/runners/${id(runnerId)}/resume`),
     },
     github: {
       get: (connectionId: string) => get<GitHubSettingsView>(`/api/repo-connections/${id(connectionId)}/github`),

@@ -43,6 +43,8 @@ export interface Workspace {
   metadata: Record<string, unknown> | null;
   /** Agent budget per UTC day or month; null for none. */
   budget?: WorkspaceBudget | null;
+  /** Most runs of the workspace active at once; null: no limit. */
+  maxConcurrentRuns?: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -176,6 +178,8 @@ export interface Run {
   finishedAt: string | null;
   pullRequestUrl: string | null;
   pullRequestNumber: number | null;
+  /** Why a queued run waits: workspace_limit, repository_limit, runner:<id>, runner_capacity, backoff. */
+  waitingFor?: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -218,6 +222,7 @@ export interface RepoConnection {
   authType: string | null;
   hasToken: boolean;
   metadata: Record<string, unknown> | null;
+  maxConcurrentRuns?: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -274,6 +279,8 @@ export interface Runner {
   activeRuns: number;
   lastHeartbeatAt: string | null;
   version: string | null;
+  /** Set while an operator has drained the runner. */
+  drainRequestedAt?: string | null;
 }
 
 export interface CreateTaskRequest {

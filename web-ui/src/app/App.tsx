@@ -17,6 +17,7 @@ const AutomationDetailPage = lazy(() => import('../pages/AutomationDetailPage'))
 const RepositoriesPage = lazy(() => import('../pages/RepositoriesPage'));
 const WebhooksPage = lazy(() => import('../pages/WebhooksPage'));
 const RunnersPage = lazy(() => import('../pages/RunnersPage'));
+const QueuePage = lazy(() => import('../pages/QueuePage'));
 const SettingsPage = lazy(() => import('../pages/SettingsPage'));
 // The chart library is only loaded with this page.
 const UsagePage = lazy(() => import('../pages/UsagePage'));
@@ -26,6 +27,7 @@ const NAV: { href: string; label: string }[] = [
   { href: '/automations', label: 'Automations' },
   { href: '/repositories', label: 'Repositories' },
   { href: '/webhooks', label: 'Webhooks' },
+  { href: '/queue', label: 'Queue' },
   { href: '/runners', label: 'Runners' },
   { href: '/usage', label: 'Usage' },
   { href: '/settings', label: 'Settings' },
@@ -120,6 +122,11 @@ function Shell() {
             <Route path="/webhooks">
               <NeedsWorkspace>
                 <WebhooksPage />
+              </NeedsWorkspace>
+            </Route>
+            <Route path="/queue">
+              <NeedsWorkspace>
+                <QueuePage />
               </NeedsWorkspace>
             </Route>
             <Route path="/runners">

@@ -61,6 +61,16 @@ export function useResource<T>(key: string | null, load: () => Promise<T>): Reso
   };
 }
 
+/** Calls `reload` every `ms` while the page is visible: for data no notification announces (heartbeats, reasons). */
+export function usePollWhileVisible(reload: () => void, ms: number): void {
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') reload();
+    }, ms);
+    return () => clearInterval(timer);
+  }, [reload, ms]);
+}
+
 /** Calls `fn` at most once per `ms` (trailing), for bursts of change notifications. */
 export function useThrottled(fn: () => void, ms: number): () => void {
   const fnRef = useRef(fn);

@@ -1,7 +1,9 @@
-import { useEffect } from 'react';
+import { useState } from 'react';
 import { api } from '../api/api';
+import { toApiError, type ApiError } from '../api/client';
+import type { Runner } from '../api/types';
 import { useTaskChanges } from '../app/realtime';
-import { useResource, useThrottled } from '../app/useResource';
+import { usePollWhileVisible, useResource, useThrottled } from '../app/useResource';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { EmptyState, Loading } from '../components/States';
 import { StatusBadge } from '../components/StatusBadge';
@@ -15,12 +17,19 @@ export default function RunnersPage() {
   const { reload } = runners;
   const refresh = useThrottled(reload, 1000);
   useTaskChanges(() => refresh());
-  useEffect(() => {
-    const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') reload();
-    }, REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [reload]);
+  usePollWhileVisible(reload, REFRESH_MS);
+
+  const [action, setAction] = useState<{ runnerId: string | null; error: ApiError | null }>({ runnerId: null, error: null });
+  const toggleDrain = async (runner: Runner) => {
+    setAction({ runnerId: runner.id, error: null });
+    try {
+      await (runner.drainRequestedAt ? api.runners.resume(runner.id) : api.runners.drain(runner.id));
+      setAction({ runnerId: null, error: null });
+      reload();
+    } catch (e) {
+      setAction({ runnerId: null, error: toApiError(e) });
+    }
+  };
 
   const list = runners.data ?? [];
   return (
@@ -33,8 +42,11 @@ export default function RunnersPage() {
           </button>
         </div>
       </div>
-      <p className="muted lead">Runners register themselves and execute the runs workers hand them. A runner without a heartbeat for a while counts as offline.</p>
+      <p className="muted lead">Runners register themselves and execute the runs workers hand them. A runner without a heartbeat for a while counts as offline.
+        A drained runner takes no new runs; its runs in flight finish, and later runs of its tasks move to other runners
+        (their events say the workspace there is new).</p>
       <ErrorAlert error={runners.error} onRetry={reload} />
+      <ErrorAlert error={action.error} />
       {runners.loading ? (
         <Loading label="Loading runners…" />
       ) : list.length === 0 && !runners.error ? (
@@ -55,6 +67,9 @@ export default function RunnersPage() {
                 <th scope="col">Active runs</th>
                 <th scope="col">Last heartbeat</th>
                 <th scope="col">Version</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -65,7 +80,12 @@ export default function RunnersPage() {
                     <div className="muted small">{runner.baseUrl}</div>
                   </th>
                   <td>
-                    <StatusBadge status={runner.status} />
+                    <StatusBadge status={runner.status} testId={`runner-status-${runner.name}`} />
+                    {runner.drainRequestedAt && (
+                      <div className="muted small" title={formatAbsolute(runner.drainRequestedAt)}>
+                        drained <RelativeTime iso={runner.drainRequestedAt} />
+                      </div>
+                    )}
                   </td>
                   <td>{runner.capacity}</td>
                   <td>
@@ -78,6 +98,18 @@ export default function RunnersPage() {
                     <RelativeTime iso={runner.lastHeartbeatAt} empty="never" />
                   </td>
                   <td className="mono">{runner.version ?? '—'}</td>
+                  <td>
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      onClick={() => toggleDrain(runner)}
+                      disabled={action.runnerId === runner.id}
+                      aria-busy={action.runnerId === runner.id}
+                      aria-label={`${runner.drainRequestedAt ? 'Resume' : 'Drain'} runner ${runner.name}`}
+                    >
+                      {runner.drainRequestedAt ? 'Resume' : 'Drain'}
+                    </button>
+                  </td>
                 </tr>
               ))}
             </tbody>

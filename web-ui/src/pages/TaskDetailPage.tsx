@@ -10,6 +10,7 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { Field } from '../components/Field';
 import { EmptyState, Loading } from '../components/States';
 import { StatusBadge } from '../components/StatusBadge';
+import { describeWaiting } from '../run/waiting';
 import { formatAbsolute, RelativeTime } from '../components/Time';
 import { RunLog } from '../run/RunLog';
 import { formatDuration } from '../run/timeline';
@@ -329,6 +330,11 @@ function RunSummary({ run, status, taskPrompt }: { run: Run; status: string; tas
         )}
         {duration !== null && <span className="muted small">took {formatDuration(duration)}</span>}
         {run.branchName && <span className="mono small">{run.branchName}</span>}
+        {status === 'queued' && run.waitingFor && (
+          <span className="muted small" data-testid="run-waiting">
+            {describeWaiting(run.waitingFor, new Map())}
+          </span>
+        )}
       </div>
       {prompt && (
         <blockquote className="run-prompt">

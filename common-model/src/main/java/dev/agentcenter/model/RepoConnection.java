@@ -8,6 +8,7 @@ import java.util.UUID;
  * A GitHub repository that runs may clone. The access token is write-only: only {@code hasToken} is shown.
  *
  * @param authType {@code pat} when a token was given, {@code none} otherwise
+ * @param maxConcurrentRuns the most runs of tasks on this connection active at once, or {@code null} for no limit
  */
 public record RepoConnection(
         UUID id,
@@ -20,5 +21,6 @@ public record RepoConnection(
         String authType,
         boolean hasToken,
         Map<String, Object> metadata,
+        Integer maxConcurrentRuns,
         Instant createdAt,
         Instant updatedAt) {}

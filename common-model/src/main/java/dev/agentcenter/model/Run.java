@@ -14,6 +14,9 @@ import java.util.UUID;
  * @param pullRequestUrl the GitHub pull request the run opened for its branch, or found already open there
  *     ({@code null} when none)
  * @param pullRequestNumber that pull request's number ({@code null} when none)
+ * @param waitingFor why a queued run is not running yet: {@code workspace_limit}, {@code repository_limit},
+ *     {@code runner:<id>} (the runner holding the task's workspace is busy), {@code runner_capacity}, {@code backoff};
+ *     {@code null} when nothing holds it back or it is not queued
  */
 public record Run(
         UUID id,
@@ -34,6 +37,7 @@ public record Run(
         Integer exitCode,
         String pullRequestUrl,
         Integer pullRequestNumber,
+        String waitingFor,
         Instant cancelRequestedAt,
         Instant queuedAt,
         Instant startedAt,

@@ -25,6 +25,9 @@ public final class RunEventTypes {
     public static final String RUN_COMMAND_FINISHED = "run.command.finished";
     public static final String RUN_COMMAND_BLOCKED = "run.command.blocked";
     public static final String RUN_BUDGET_EXCEEDED = "run.budget_exceeded";
+    public static final String RUN_WAITING = "run.waiting";
+    public static final String RUN_REHOMED = "run.rehomed";
+    public static final String RUN_WORKSPACE_RECREATED = "run.workspace.recreated";
     public static final String AUTOMATION_TRIGGERED = "automation.triggered";
 
     // Repository and delivery.
@@ -65,6 +68,9 @@ public final class RunEventTypes {
             RUN_COMMAND_FINISHED,
             RUN_COMMAND_BLOCKED,
             RUN_BUDGET_EXCEEDED,
+            RUN_WAITING,
+            RUN_REHOMED,
+            RUN_WORKSPACE_RECREATED,
             AUTOMATION_TRIGGERED,
             REPO_CLONE_STARTED,
             REPO_CLONE_FINISHED,

@@ -8,6 +8,7 @@ import java.util.UUID;
  * A workspace: the top-level container of projects, repositories, tasks and automations.
  *
  * @param budget its agent budget, or {@code null} for none
+ * @param maxConcurrentRuns the most runs of the workspace active at once, or {@code null} for no limit
  */
 public record Workspace(
         UUID id,
@@ -16,5 +17,6 @@ public record Workspace(
         String description,
         Map<String, Object> metadata,
         WorkspaceBudget budget,
+        Integer maxConcurrentRuns,
         Instant createdAt,
         Instant updatedAt) {}

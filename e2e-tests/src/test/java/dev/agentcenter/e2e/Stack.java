@@ -35,6 +35,10 @@ final class Stack implements AutoCloseable {
     final Service runner;
     private final Map<String, String> common = new HashMap<>();
     private final List<Service> extraApis = new ArrayList<>();
+    /** Environment of the first runner, the template for more ({@link #startRunner}). */
+    private final Map<String, String> runnerEnv;
+
+    private final List<Service> moreRunners = new ArrayList<>();
 
     private Stack(DatabaseSettings database, Path root, Map<String, String> extraRunnerEnv) {
         this(database, root, Map.of(), extraRunnerEnv);
@@ -64,7 +68,7 @@ final class Stack implements AutoCloseable {
         worker = new Service("worker", jar("worker-service"), workerPort, workerEnv, root);
 
         int runnerPort = freePort();
-        Map<String, String> runnerEnv = new HashMap<>(common);
+        runnerEnv = new HashMap<>(common);
         runnerEnv.put("RUNNER_PORT", Integer.toString(runnerPort));
         runnerEnv.put("RUNNER_NAME", "e2e-runner");
         runnerEnv.put("RUNNER_PUBLIC_URL", "http://127.0.0.1:" + runnerPort);
@@ -129,6 +133,24 @@ final class Stack implements AutoCloseable {
         return another;
     }
 
+    /**
+     * Starts one more runner like the first (same database and settings), with its own name, port and workspace
+     * root, and waits until it answers /health; {@link #close} stops it.
+     */
+    Service startRunner(String name) throws IOException {
+        int port = freePort();
+        Map<String, String> env = new HashMap<>(runnerEnv);
+        env.put("RUNNER_PORT", Integer.toString(port));
+        env.put("RUNNER_NAME", name);
+        env.put("RUNNER_PUBLIC_URL", "http://127.0.0.1:" + port);
+        env.put("RUNNER_WORKSPACE_ROOT", root.resolve("workspaces-" + name).toString());
+        Service another = new Service(name, jar("runner-service"), port, env, root);
+        moreRunners.add(another);
+        another.start();
+        another.awaitHealthy();
+        return another;
+    }
+
     @Override
     public void close() {
         List<Service> services = new ArrayList<>(List.of(worker, runner, api));
@@ -138,6 +160,7 @@ final class Stack implements AutoCloseable {
         for (Service service : services) {
             service.stop();
         }
+        moreRunners.forEach(Service::stop);
     }
 
     /** The module's built jar; {@code -Dagent-center.e2e.jars=DIR} runs the jars in DIR instead (e.g. an older build). */

@@ -4,6 +4,7 @@ import dev.agentcenter.model.CreateRepoConnectionRequest;
 import dev.agentcenter.model.Page;
 import dev.agentcenter.model.RepoConnection;
 import dev.agentcenter.model.RepoConnectionTestResult;
+import dev.agentcenter.model.UpdateRepoConnectionRequest;
 import java.util.UUID;
 
 /**
@@ -61,6 +62,16 @@ public final class RepoConnectionService {
      */
     public AutoPager<RepoConnection> iterate(RepoConnectionListParams params) {
         return new AutoPager<>(cursor -> list(params.withCursor(cursor != null ? cursor : params.cursor())));
+    }
+
+    /**
+     * Changes a connection's settings: its {@code maxConcurrentRuns} (0 removes the limit).
+     *
+     * @param id the connection id
+     * @throws NotFoundException if there is no such connection
+     */
+    public RepoConnection update(UUID id, UpdateRepoConnectionRequest request) {
+        return transport.call("PATCH", PATH + "/" + id, null, request, false, RepoConnection.class);
     }
 
     /**

@@ -73,6 +73,23 @@ public final class RunService {
     }
 
     /**
+     * The queue: queued runs in the order the worker takes them, each with its {@link Run#waitingFor()} reason.
+     *
+     * @param workspaceId only this workspace's runs, or {@code null} for all
+     * @param limit how many (1–500), or {@code null} for 100
+     */
+    public Page<Run> queue(UUID workspaceId, Integer limit) {
+        Map<String, Object> query = new LinkedHashMap<>();
+        if (workspaceId != null) {
+            query.put("workspaceId", workspaceId);
+        }
+        if (limit != null) {
+            query.put("limit", limit);
+        }
+        return transport.call("GET", PATH + "/queue", query, null, true, transport.type(Page.class, Run.class));
+    }
+
+    /**
      * One page of runs, newest first.
      *
      * @param params filters and paging

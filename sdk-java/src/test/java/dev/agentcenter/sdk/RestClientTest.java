@@ -6,6 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.agentcenter.model.CreateRunRequest;
 import dev.agentcenter.model.CreateWorkspaceRequest;
 import dev.agentcenter.model.Page;
+import dev.agentcenter.model.RepoConnection;
+import dev.agentcenter.model.Run;
+import dev.agentcenter.model.Runner;
+import dev.agentcenter.model.RunnerStatus;
+import dev.agentcenter.model.UpdateRepoConnectionRequest;
 import dev.agentcenter.model.UpdateWorkspaceRequest;
 import dev.agentcenter.model.Workspace;
 import java.io.IOException;
@@ -181,6 +186,46 @@ class RestClientTest {
                 .isInstanceOfSatisfying(
                         RateLimitException.class, e -> assertThat(e.code()).isEqualTo("rate_limited"));
         assertThat(server.getRequestCount()).isEqualTo(1);
+    }
+
+    @Test
+    void drainResumeAndTheQueueUseTheirRoutes() throws Exception {
+        String runnerId = "7d3c4a52-0c1d-4b5e-9a53-3f0b8c2f4e11";
+        server.enqueue(json(
+                200,
+                "{\"id\":\"" + runnerId + "\",\"name\":\"r1\",\"status\":\"draining\",\"capacity\":1,\"activeRuns\":0,"
+                        + "\"drainRequestedAt\":\"2026-12-03T11:00:00Z\"}"));
+        server.enqueue(json(
+                200,
+                "{\"id\":\"" + runnerId + "\",\"name\":\"r1\",\"status\":\"online\",\"capacity\":1,\"activeRuns\":0}"));
+        server.enqueue(json(
+                200,
+                "{\"items\":[{\"id\":\"" + WORKSPACE_ID + "\",\"attempt\":2,\"status\":\"queued\","
+                        + "\"waitingFor\":\"runner:" + runnerId + "\"}],\"nextCursor\":null}"));
+        server.enqueue(json(200, "{\"id\":\"" + WORKSPACE_ID + "\",\"hasToken\":false,\"maxConcurrentRuns\":1}"));
+
+        Runner drained = client.runners().drain(UUID.fromString(runnerId));
+        Runner resumed = client.runners().resume(UUID.fromString(runnerId));
+        Page<Run> queue = client.runs().queue(UUID.fromString(WORKSPACE_ID), 50);
+        RepoConnection limited =
+                client.repoConnections().update(UUID.fromString(WORKSPACE_ID), new UpdateRepoConnectionRequest(1));
+
+        assertThat(drained.status()).isEqualTo(RunnerStatus.DRAINING);
+        assertThat(drained.drainRequestedAt()).isEqualTo(java.time.Instant.parse("2026-12-03T11:00:00Z"));
+        assertThat(resumed.drainRequestedAt()).isNull();
+        assertThat(queue.items().getFirst().waitingFor()).isEqualTo("runner:" + runnerId);
+        assertThat(limited.maxConcurrentRuns()).isEqualTo(1);
+        RecordedRequest drain = server.takeRequest();
+        assertThat(drain.getMethod()).isEqualTo("POST");
+        assertThat(drain.getUrl().encodedPath()).isEqualTo("/api/runners/" + runnerId + "/drain");
+        assertThat(server.takeRequest().getUrl().encodedPath()).isEqualTo("/api/runners/" + runnerId + "/resume");
+        RecordedRequest queued = server.takeRequest();
+        assertThat(queued.getUrl().encodedPath()).isEqualTo("/api/runs/queue");
+        assertThat(queued.getUrl().queryParameter("workspaceId")).isEqualTo(WORKSPACE_ID);
+        assertThat(queued.getUrl().queryParameter("limit")).isEqualTo("50");
+        RecordedRequest patch = server.takeRequest();
+        assertThat(patch.getMethod()).isEqualTo("PATCH");
+        assertThat(patch.getBody().utf8()).isEqualTo("{\"maxConcurrentRuns\":1}");
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.agentcenter.model.CreateRepoConnectionRequest;
 import dev.agentcenter.model.Page;
 import dev.agentcenter.model.RepoConnection;
 import dev.agentcenter.model.RepoConnectionTestResult;
+import dev.agentcenter.model.UpdateRepoConnectionRequest;
 import dev.agentcenter.support.SecretBinding;
 import jakarta.validation.Valid;
 import java.net.URI;
@@ -20,6 +21,7 @@ import java.util.UUID;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -102,6 +104,15 @@ class RepoConnectionController {
     @GetMapping("/{id}")
     RepoConnection get(@PathVariable UUID id) {
         return connections.find(id).orElseThrow(() -> ApiException.notFound("repo_connection", id));
+    }
+
+    /** Changes the connection's settings ({@code maxConcurrentRuns}); the repository and token stay as created. */
+    @PatchMapping("/{id}")
+    RepoConnection update(@PathVariable UUID id, @Valid @RequestBody UpdateRepoConnectionRequest request) {
+        if (request.maxConcurrentRuns() == null) {
+            throw ApiException.invalidField("body", "must change at least one field");
+        }
+        return connections.update(id, request).orElseThrow(() -> ApiException.notFound("repo_connection", id));
     }
 
     /** Removes the connection; tasks and automations that used it lose it (their own rows stay). */

@@ -6,6 +6,7 @@ import dev.agentcenter.api.web.Rows;
 import dev.agentcenter.model.CreateRepoConnectionRequest;
 import dev.agentcenter.model.Page;
 import dev.agentcenter.model.RepoConnection;
+import dev.agentcenter.model.UpdateRepoConnectionRequest;
 import dev.agentcenter.support.SecretBinding;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -26,7 +27,7 @@ public class RepoConnectionStore {
 
     private static final String COLUMNS = """
             id, workspace_id, project_id, provider, owner, repo, default_branch, auth_type,
-            token_ciphertext IS NOT NULL AS has_token, metadata, created_at, updated_at""";
+            token_ciphertext IS NOT NULL AS has_token, metadata, max_concurrent_runs, created_at, updated_at""";
 
     private final JdbcClient db;
     private final JsonColumns json;
@@ -90,6 +91,22 @@ public class RepoConnectionStore {
                 .single();
     }
 
+    /** Sets the connection's concurrency limit (0 removes it); empty when there is no such connection. */
+    Optional<RepoConnection> update(UUID id, UpdateRepoConnectionRequest request) {
+        return db.sql("""
+                        UPDATE repo_connections SET
+                            max_concurrent_runs = CASE WHEN :limitGiven THEN NULLIF(:limit, 0)
+                                                       ELSE max_concurrent_runs END,
+                            updated_at = now()
+                         WHERE id = :id
+                        RETURNING\s""" + COLUMNS)
+                .param("id", id)
+                .param("limitGiven", request.maxConcurrentRuns() != null)
+                .param("limit", request.maxConcurrentRuns(), Types.INTEGER)
+                .query(this::map)
+                .optional();
+    }
+
     /** What a GitHub check needs: the repository and the encrypted token, if any, with what it is bound to. */
     Optional<Target> target(UUID id) {
         return db.sql("""
@@ -135,6 +152,7 @@ public class RepoConnectionStore {
                 rs.getString("auth_type"),
                 rs.getBoolean("has_token"),
                 json.map(rs.getString("metadata")),
+                Rows.integer(rs, "max_concurrent_runs"),
                 Rows.instant(rs, "created_at"),
                 Rows.instant(rs, "updated_at"));
     }

@@ -63,6 +63,18 @@ class RunController {
         return runs.list(taskId, PageQuery.of(limit, cursor));
     }
 
+    /**
+     * The queue: queued runs in the order the worker takes them (oldest first, the first {@code limit}, default 100,
+     * at most 500), each with its {@code waitingFor} reason; optionally of one workspace.
+     */
+    @GetMapping("/queue")
+    Page<Run> queue(@RequestParam(required = false) UUID workspaceId, @RequestParam(required = false) Integer limit) {
+        if (limit != null && (limit < 1 || limit > 500)) {
+            throw ApiException.invalidField("limit", "must be between 1 and 500");
+        }
+        return new Page<>(runs.queued(workspaceId, limit == null ? 100 : limit), null);
+    }
+
     @GetMapping("/{id}")
     Run get(@PathVariable UUID id) {
         return runs.find(id).orElseThrow(() -> ApiException.notFound("run", id));

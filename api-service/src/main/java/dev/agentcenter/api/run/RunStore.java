@@ -63,6 +63,19 @@ public class RunStore {
         return page.page(rows, r -> new PageQuery.Key(r.createdAt(), r.id()));
     }
 
+    /** Queued runs in claim order (the worker's {@code ORDER BY queued_at, id}). */
+    List<Run> queued(UUID workspaceId, int limit) {
+        return db.sql("SELECT r.* FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.status = 'queued'"
+                        + (workspaceId == null ? "" : " AND t.workspace_id = :workspaceId")
+                        + " ORDER BY r.queued_at, r.id LIMIT :limit")
+                .params(
+                        workspaceId == null
+                                ? Map.of("limit", limit)
+                                : Map.of("limit", limit, "workspaceId", workspaceId))
+                .query(this::map)
+                .list();
+    }
+
     /** Every run of a task, latest attempt first. */
     public List<Run> ofTask(UUID taskId) {
         return db.sql("SELECT * FROM runs WHERE task_id = :taskId ORDER BY attempt DESC")
@@ -224,6 +237,7 @@ public class RunStore {
                 Rows.integer(rs, "exit_code"),
                 rs.getString("pull_request_url"),
                 Rows.integer(rs, "pull_request_number"),
+                "queued".equals(rs.getString("status")) ? rs.getString("waiting_for") : null,
                 Rows.instant(rs, "cancel_requested_at"),
                 Rows.instant(rs, "queued_at"),
                 Rows.instant(rs, "started_at"),

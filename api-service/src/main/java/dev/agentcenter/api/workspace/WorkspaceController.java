@@ -54,7 +54,8 @@ class WorkspaceController {
                 && request.description() == null
                 && request.metadata() == null
                 && request.budget() == null
-                && request.clearBudget() == null) {
+                && request.clearBudget() == null
+                && request.maxConcurrentRuns() == null) {
             throw ApiException.invalidField("body", "must change at least one field");
         }
         if (request.budget() != null && Boolean.TRUE.equals(request.clearBudget())) {

@@ -75,6 +75,8 @@ public class WorkspaceStore {
                             budget_max_tokens = CASE WHEN :budgetGiven THEN :budgetTokens ELSE budget_max_tokens END,
                             budget_max_cost_usd =
                                 CASE WHEN :budgetGiven THEN :budgetCost ELSE budget_max_cost_usd END,
+                            max_concurrent_runs = CASE WHEN :limitGiven THEN NULLIF(:limit, 0)
+                                                       ELSE max_concurrent_runs END,
                             updated_at = now()
                         WHERE id = :id
                         RETURNING *""")
@@ -98,6 +100,8 @@ public class WorkspaceStore {
                                 ? null
                                 : BigDecimal.valueOf(request.budget().maxCostUsd()),
                         Types.NUMERIC)
+                .param("limitGiven", request.maxConcurrentRuns() != null)
+                .param("limit", request.maxConcurrentRuns(), Types.INTEGER)
                 .query(this::map)
                 .optional();
     }
@@ -114,6 +118,7 @@ public class WorkspaceStore {
                 rs.getString("description"),
                 json.map(rs.getString("metadata")),
                 budget(rs),
+                Rows.integer(rs, "max_concurrent_runs"),
                 Rows.instant(rs, "created_at"),
                 Rows.instant(rs, "updated_at"));
     }

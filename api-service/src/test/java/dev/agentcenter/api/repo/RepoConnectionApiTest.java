@@ -214,8 +214,9 @@ class RepoConnectionApiTest extends ApiTestBase {
         get("/api/repo-connections?workspaceId=nope").expectProblem(400, "invalid_parameter");
         get("/api/repo-connections?projectId=nope").expectProblem(400, "invalid_parameter");
         get("/api/repo-connections?cursor=garbage").expectProblem(400, "validation_failed");
+        // Only the concurrency limit can be changed: the repository and its token stay as created.
         send("PATCH", "/api/repo-connections/" + UUID.randomUUID(), Map.of("repo", "x"))
-                .expectProblem(405, "method_not_allowed");
+                .expectProblem(400, "validation_failed");
 
         assertThat(count("repo_connections")).isEqualTo(before);
     }

@@ -41,6 +41,62 @@ class RunnerApiTest extends ApiTestBase {
     }
 
     @Test
+    void drainAndResumeChangeWhatTheRunnerTakesAndShowInTheList() {
+        String name = unique("runner");
+        insert(name, "online", "now()");
+        String id = db.sql("SELECT id::text FROM runners WHERE name = :name")
+                .param("name", name)
+                .query(String.class)
+                .single();
+
+        JsonNode drained =
+                post("/api/runners/" + id + "/drain", null).expect(200).body();
+        assertThat(drained.get("status").asString()).isEqualTo("draining");
+        String drainedAt = drained.get("drainRequestedAt").asString();
+        assertThat(drainedAt).endsWith("Z");
+        // Draining again keeps the first time; the runner's own heartbeat (status online) does not undo a drain.
+        assertThat(post("/api/runners/" + id + "/drain", null)
+                        .expect(200)
+                        .body()
+                        .get("drainRequestedAt")
+                        .asString())
+                .isEqualTo(drainedAt);
+        db.sql("UPDATE runners SET status = 'online', last_heartbeat_at = now() WHERE name = :name")
+                .param("name", name)
+                .update();
+        JsonNode listed = get("/api/runners")
+                .expect(200)
+                .body()
+                .get("items")
+                .valueStream()
+                .filter(runner -> runner.get("name").asString().equals(name))
+                .findFirst()
+                .orElseThrow();
+        assertThat(listed.get("status").asString()).isEqualTo("draining");
+        assertThat(listed.get("drainRequestedAt").asString()).isEqualTo(drainedAt);
+
+        JsonNode resumed =
+                post("/api/runners/" + id + "/resume", null).expect(200).body();
+        assertThat(resumed.get("status").asString()).isEqualTo("online");
+        assertThat(resumed.get("drainRequestedAt").isNull()).isTrue();
+        assertThat(db.sql("SELECT drain_requested_at IS NULL FROM runners WHERE name = :name")
+                        .param("name", name)
+                        .query(Boolean.class)
+                        .single())
+                .isTrue();
+    }
+
+    @Test
+    void drainingAnUnknownOrMalformedRunnerIsAProblem() {
+        String unknown = java.util.UUID.randomUUID().toString();
+        post("/api/runners/" + unknown + "/drain", null).expectProblem(404, "runner_not_found");
+        post("/api/runners/" + unknown + "/resume", null).expectProblem(404, "runner_not_found");
+        assertThat(post("/api/runners/not-a-uuid/drain", null).status()).isEqualTo(400);
+        assertThat(post("/api/runners/not-a-uuid/drain", null).raw().headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+    }
+
+    @Test
     void isReadOnly() {
         long before = count("runners");
 

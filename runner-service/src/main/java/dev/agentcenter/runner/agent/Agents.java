@@ -5,6 +5,7 @@ import dev.agentcenter.model.AgentProvider;
 import dev.agentcenter.model.PermissionMode;
 import dev.agentcenter.runner.RunnerProperties;
 import dev.agentcenter.runner.execution.LoginEnvironment;
+import dev.agentcenter.runner.execution.Workspaces;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.regex.Pattern;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -128,12 +130,13 @@ public class Agents {
                                         + " @anthropic-ai/claude-code) or set RUNNER_CLAUDE_PATH to its path."));
         Prompt prompt = prompt(request);
         AgentCredentials.Credential credential = credentials.resolve(codex ? "openai" : "anthropic");
-        String resume = "follow_up".equals(request.source())
-                ? previousSession(request, codex ? CodexStream.PROVIDER : ClaudeStream.PROVIDER)
-                : null;
-
         Path stateDirectory = stateRoot().resolve(request.taskId().toString());
         Path home = stateDirectory.resolve(codex ? "codex" : "claude");
+        // Only a runner that holds the session's files can resume it: a re-homed task's follow-up starts a new one
+        // (its run.rehomed and run.workspace.recreated events say so) instead of failing on a missing session.
+        String resume = "follow_up".equals(request.source()) && Files.isDirectory(home)
+                ? previousSession(request, codex ? CodexStream.PROVIDER : ClaudeStream.PROVIDER)
+                : null;
         Path promptFile = stateDirectory.resolve("prompt-" + request.runId() + ".txt");
         try {
             privateDirectory(stateRoot());
@@ -254,6 +257,16 @@ public class Agents {
                 credentials,
                 json,
                 baseUrl);
+    }
+
+    /**
+     * Deletes the agent state this runner keeps for the task (session files of an earlier stay here): a task that
+     * was re-homed away and back must not resume a session older than the one it continued elsewhere.
+     *
+     * @return whether there was any
+     */
+    public boolean forgetTask(UUID taskId) throws IOException {
+        return Workspaces.deleteTree(stateRoot().resolve(taskId.toString()));
     }
 
     /** {@code <workspace root>/.agent-state}: beside the task workspaces, never inside one (task ids are UUIDs). */

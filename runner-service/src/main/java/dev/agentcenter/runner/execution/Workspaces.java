@@ -6,9 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /**
  * Where runs work on disk. A task's workspace is {@code <root>/<taskId>}: named after the task, not the run, so that a
@@ -28,6 +30,23 @@ public final class Workspaces {
             throw new UncheckedIOException("Could not create workspace " + workspace, e);
         }
         return workspace;
+    }
+
+    /**
+     * Deletes a directory and everything under it; symbolic links are deleted, never followed.
+     *
+     * @return whether it existed
+     */
+    public static boolean deleteTree(Path directory) throws IOException {
+        if (!Files.exists(directory, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try (Stream<Path> files = Files.walk(directory)) {
+            for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+        return true;
     }
 
     /**

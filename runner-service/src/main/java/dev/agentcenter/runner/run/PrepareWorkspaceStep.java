@@ -24,9 +24,17 @@ final class PrepareWorkspaceStep {
     record Prepared(GitWorkspace git, String base) {}
 
     private final RunScope run;
+    private final WorkspaceHome home;
 
-    PrepareWorkspaceStep(RunScope run) {
+    /** Records, in the workspace-ready commit, that this runner now holds the task's workspace. */
+    @FunctionalInterface
+    interface WorkspaceHome {
+        void record(java.sql.Connection connection) throws java.sql.SQLException;
+    }
+
+    PrepareWorkspaceStep(RunScope run, WorkspaceHome home) {
         this.run = run;
+        this.home = home;
     }
 
     /**
@@ -42,7 +50,13 @@ final class PrepareWorkspaceStep {
                                 "info",
                                 "Workspace ready at " + absolute,
                                 Map.of("workspacePath", absolute.toString()))),
-                        connection -> run.leased().markStarted(connection, absolute.toString()))) {
+                        connection -> {
+                            if (!run.leased().markStarted(connection, absolute.toString())) {
+                                return false;
+                            }
+                            home.record(connection);
+                            return true;
+                        })) {
             return null;
         }
         RunContext.Repository repository = run.context().repository();

@@ -14,6 +14,8 @@ import java.util.UUID;
  * @param source why the run exists: {@code api}, {@code follow_up}, {@code retry} or {@code automation}
  * @param prompt the run's prompt (the API copies the task's into it when the request had none)
  * @param taskPrompt the task's prompt
+ * @param rehomedFrom the runner that held the task's workspace when the worker gave the run to this one instead
+ *     (it was drained, offline, or busy too long), or {@code null}: this runner starts from a fresh workspace
  */
 record RunContext(
         UUID runId,
@@ -29,7 +31,8 @@ record RunContext(
         String baseBranch,
         String branchName,
         String rootDirectory,
-        Repository repository) {
+        Repository repository,
+        UUID rehomedFrom) {
 
     /**
      * A repository connection; its token stays encrypted until the run needs it.

@@ -27,7 +27,7 @@ class RunContextLoader {
         return db.sql("""
                         SELECT r.id, r.task_id, r.attempt, r.lease_token, r.source, r.prompt,
                                t.prompt AS task_prompt, r.permission_mode, r.policy,
-                               r.config, r.base_branch, r.branch_name, p.root_directory,
+                               r.config, r.base_branch, r.branch_name, p.root_directory, r.rehomed_from_runner_id,
                                p.default_branch AS project_default_branch, c.id AS connection_id,
                                c.workspace_id AS connection_workspace_id, c.provider, c.owner, c.repo,
                                c.default_branch AS repo_default_branch, c.token_ciphertext
@@ -70,7 +70,8 @@ class RunContextLoader {
                             rs.getString("base_branch"),
                             rs.getString("branch_name"),
                             rs.getString("root_directory"),
-                            repository);
+                            repository,
+                            rs.getObject("rehomed_from_runner_id", UUID.class));
                 })
                 .optional();
     }

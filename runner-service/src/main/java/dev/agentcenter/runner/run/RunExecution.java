@@ -3,6 +3,7 @@ package dev.agentcenter.runner.run;
 import dev.agentcenter.model.AgentConfig;
 import dev.agentcenter.model.AgentProvider;
 import dev.agentcenter.model.CommandSpec;
+import dev.agentcenter.model.RunEventTypes;
 import dev.agentcenter.model.RunStatus;
 import dev.agentcenter.runner.RunnerProperties;
 import dev.agentcenter.runner.agent.Agents;
@@ -14,11 +15,13 @@ import dev.agentcenter.runner.metrics.RunnerMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +56,7 @@ final class RunExecution {
     private final AgentStep agent;
     private final CommandsStep commands;
     private final FinishStep finish;
+    private final Agents agents;
 
     RunExecution(
             RunContext context,
@@ -74,6 +78,7 @@ final class RunExecution {
         this.tokens = tokens;
         this.delivery = delivery;
         this.secrets = secrets;
+        this.agents = agents;
         this.run = new RunScope(context, properties, dataSource, json, secrets.redactor(), metrics);
         this.agent = new AgentStep(run, agents, budgets);
         this.commands = new CommandsStep(run, runner.shellCommand(), environment);
@@ -105,9 +110,13 @@ final class RunExecution {
         Outcome outcome = Outcome.FAILED;
         Path workspace = null;
         try {
+            boolean staleCopy = context.rehomedFrom() != null && discardStaleCopy();
             workspace = Workspaces.forTask(runner.workspaceRoot(), context.taskId());
             run.token(tokens.resolve(context.repository()));
             run.redactor(secrets.redactor(run.token()));
+            if (context.rehomedFrom() != null) {
+                run.journal().log(workspaceRecreated(staleCopy));
+            }
             outcome = execute(workspace);
         } catch (RunFailure e) {
             outcome = finish.finish(Outcome.FAILED, e.code(), e.getMessage(), null, workspace, null);
@@ -134,7 +143,7 @@ final class RunExecution {
     private Outcome execute(Path workspace) {
         PrepareWorkspaceStep.Prepared prepared;
         try {
-            prepared = new PrepareWorkspaceStep(run).prepare(workspace);
+            prepared = new PrepareWorkspaceStep(run, this::recordWorkspaceHome).prepare(workspace);
         } catch (RunFailure e) {
             return finish.finish(Outcome.FAILED, e.code(), e.getMessage(), null, workspace, null);
         }
@@ -219,12 +228,8 @@ final class RunExecution {
                 || outcome == Outcome.FAILED) {
             return;
         }
-        try (Stream<Path> files = Files.walk(workspace)) {
-            List<Path> all =
-                    new ArrayList<>(files.sorted(Comparator.reverseOrder()).toList());
-            for (Path path : all) {
-                Files.deleteIfExists(path);
-            }
+        try {
+            Workspaces.deleteTree(workspace);
         } catch (IOException e) {
             log.warn("Could not delete workspace {}: {}", workspace, e.getMessage());
         }
@@ -240,5 +245,69 @@ final class RunExecution {
         }
         String agent = context.config().agent().provider() == AgentProvider.CODEX ? "Codex" : "Claude Code";
         return commands == 0 ? "Running " + agent : "Running " + agent + ", then " + counted;
+    }
+
+    /**
+     * Records this runner as the one holding the task's workspace (workspace affinity: the worker sends the task's
+     * later runs here). Not when workspaces are deleted after each run: there is nothing to come back to.
+     */
+    private void recordWorkspaceHome(Connection connection) throws SQLException {
+        if (runner.cleanupMode() == RunnerProperties.CleanupMode.DELETE_ON_COMPLETION) {
+            return;
+        }
+        try (PreparedStatement statement = connection.prepareStatement("""
+                UPDATE tasks SET workspace_runner_id = home.id
+                  FROM (SELECT id FROM runners WHERE name = ?) home
+                 WHERE tasks.id = ? AND tasks.workspace_runner_id IS DISTINCT FROM home.id""")) {
+            statement.setString(1, runner.name());
+            statement.setObject(2, context.taskId());
+            statement.executeUpdate();
+        }
+    }
+
+    /**
+     * A re-homed run starts clean: a copy of the task's workspace (and agent session) this runner kept from an earlier
+     * stay is older than what the task continued on the other runner, so it is deleted rather than reused.
+     *
+     * @return whether there was such a copy
+     */
+    private boolean discardStaleCopy() {
+        try {
+            boolean workspace = Workspaces.deleteTree(runner.workspaceRoot()
+                    .toAbsolutePath()
+                    .normalize()
+                    .resolve(context.taskId().toString()));
+            boolean agentState = agents.forgetTask(context.taskId());
+            return workspace || agentState;
+        } catch (IOException e) {
+            throw new RunFailure(
+                    "workspace_unavailable", "Could not clear a stale copy of the task's workspace: " + e.getMessage());
+        }
+    }
+
+    /** {@code run.workspace.recreated}: what a re-homed run starts from, so no workspace is empty without a word. */
+    private dev.agentcenter.support.ledger.RunEventWriter.Draft workspaceRecreated(boolean staleCopyDiscarded) {
+        RunContext.Repository repository = context.repository();
+        Map<String, Object> payload = new LinkedHashMap<>();
+        payload.put("fromRunnerId", context.rehomedFrom().toString());
+        payload.put("staleCopyDiscarded", staleCopyDiscarded);
+        payload.put("agentSession", "new");
+        String start;
+        if (repository != null) {
+            String branch = context.branchName() != null ? context.branchName() : context.baseBranch();
+            payload.put("repository", repository.fullName());
+            payload.put("branch", branch);
+            start = "cloning " + repository.fullName() + " again"
+                    + (branch == null ? "" : " at branch " + branch + " (its pushed commits are kept)")
+                    + "; uncommitted files of earlier runs are not here";
+        } else {
+            start = "starting from an empty workspace: files of earlier runs are not here";
+        }
+        return run.draft(
+                RunEventTypes.RUN_WORKSPACE_RECREATED,
+                "warn",
+                "This runner did not hold the task's workspace: " + start
+                        + (hasAgent() ? "; the agent starts a new session" : ""),
+                payload);
     }
 }

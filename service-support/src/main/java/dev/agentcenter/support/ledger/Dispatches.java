@@ -18,20 +18,18 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  */
 public final class Dispatches {
 
-    /** The claim: queued runs whose backoff has passed, oldest first, taken without waiting for other workers. */
-    public static final String CLAIM = """
-            WITH c AS (
-                SELECT id FROM runs
-                 WHERE status = 'queued' AND (not_before IS NULL OR not_before <= now())
-                 ORDER BY queued_at, id
-                 LIMIT :n
-                 FOR UPDATE SKIP LOCKED)
+    /**
+     * The claim of one queued run the worker chose (see the worker's {@code RunClaimer}: queue order, limits and
+     * workspace affinity decide which): status {@code provisioning}, a new lease, no waiting reason, and the runner
+     * it was re-homed from when it left the runner that holds its task's workspace.
+     */
+    private static final String CLAIM = """
             UPDATE runs r
                SET status = 'provisioning', runner_id = :runnerId, lease_token = gen_random_uuid(),
                    lease_expires_at = now() + make_interval(secs => :lease),
-                   dispatch_attempts = r.dispatch_attempts + 1, updated_at = now()
-              FROM c
-             WHERE r.id = c.id
+                   dispatch_attempts = r.dispatch_attempts + 1, waiting_for = NULL,
+                   rehomed_from_runner_id = :rehomedFrom, updated_at = now()
+             WHERE r.id = :id AND r.status = 'queued'
             RETURNING r.id, r.attempt, r.lease_token, r.dispatch_attempts""";
 
     /** Lease, status and "not started": every outcome below moves {@code provisioning} to an allowed status. */
@@ -51,24 +49,28 @@ public final class Dispatches {
     }
 
     /**
-     * Claims up to {@code n} queued runs for the runner (status {@code provisioning}, a new lease) and writes each
-     * one's claim event.
+     * Claims one queued run (locked by the caller with {@code FOR UPDATE}) for the runner and writes its claim
+     * events.
+     *
+     * @param rehomedFrom the runner holding the task's workspace, when the run is taken away from it; else null
      */
-    public List<Claimed> claim(UUID runnerId, int n, Duration lease, Function<Claimed, Draft> claimEvent) {
-        List<Claimed> runs = db.sql(CLAIM)
-                .param("n", n)
+    public Claimed claim(
+            UUID runId, UUID runnerId, Duration lease, UUID rehomedFrom, Function<Claimed, List<Draft>> claimEvents) {
+        Claimed run = db.sql(CLAIM)
+                .param("id", runId)
                 .param("runnerId", runnerId)
                 .param("lease", (double) lease.toMillis() / 1000)
+                .param("rehomedFrom", rehomedFrom, java.sql.Types.OTHER)
                 .query((rs, row) -> new Claimed(
                         rs.getObject("id", UUID.class),
                         rs.getInt("attempt"),
                         rs.getObject("lease_token", UUID.class),
                         rs.getInt("dispatch_attempts")))
-                .list();
-        for (Claimed run : runs) {
-            events.append(run.runId(), claimEvent.apply(run));
+                .single();
+        for (Draft draft : claimEvents.apply(run)) {
+            events.append(run.runId(), draft);
         }
-        return runs;
+        return run;
     }
 
     /** Queues the run again, to be claimed after {@code delay}. */

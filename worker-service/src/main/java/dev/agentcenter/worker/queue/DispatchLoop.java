@@ -31,6 +31,8 @@ final class DispatchLoop implements SmartLifecycle {
     private static final Duration LOOP_STOP_WAIT = Duration.ofSeconds(15);
 
     private final RunClaimer claimer;
+    /** Brings the queued runs' waiting reasons up to date (the ledger's {@code WaitingReasons}, in a transaction). */
+    private final Runnable refreshWaitingReasons;
     private final RunnerClient runners;
     private final DispatchOutcomes outcomes;
     private final Supplier<PostgresListener> listeners;
@@ -50,12 +52,14 @@ final class DispatchLoop implements SmartLifecycle {
 
     DispatchLoop(
             RunClaimer claimer,
+            Runnable refreshWaitingReasons,
             RunnerClient runners,
             DispatchOutcomes outcomes,
             Supplier<PostgresListener> listeners,
             WorkerProperties properties,
             String workerId) {
         this.claimer = claimer;
+        this.refreshWaitingReasons = refreshWaitingReasons;
         this.runners = runners;
         this.outcomes = outcomes;
         this.listeners = listeners;
@@ -100,6 +104,8 @@ final class DispatchLoop implements SmartLifecycle {
                 try {
                     more = claimRound();
                     if (!more) {
+                        // What the round left queued says why; not while more runs are being claimed right now.
+                        refreshWaitingReasons.run();
                         OptionalLong backoffEnds = claimer.millisUntilNextBackoffEnds();
                         if (backoffEnds.isPresent() && backoffEnds.getAsLong() < wait.toMillis()) {
                             wait = Duration.ofMillis(backoffEnds.getAsLong());

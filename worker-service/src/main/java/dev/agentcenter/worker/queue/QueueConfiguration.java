@@ -1,6 +1,7 @@
 package dev.agentcenter.worker.queue;
 
 import dev.agentcenter.support.ledger.RunEvents;
+import dev.agentcenter.support.ledger.WaitingReasons;
 import dev.agentcenter.support.listen.PostgresListener;
 import dev.agentcenter.worker.WorkerId;
 import dev.agentcenter.worker.WorkerProperties;
@@ -29,6 +30,7 @@ class QueueConfiguration {
             OkHttpClient runnerHttpClient,
             JdbcConnectionDetails connection,
             WorkerProperties properties,
+            SchedulingProperties scheduling,
             WorkerId workerId,
             QueueMetrics metrics) {
         DispatchLoop loop = dispatchLoop(
@@ -38,6 +40,7 @@ class QueueConfiguration {
                 runnerHttpClient,
                 listenerConnection(connection.getJdbcUrl(), connection.getUsername(), connection.getPassword()),
                 properties,
+                scheduling,
                 workerId.value());
         loop.onAccepted(metrics::dispatched);
         return loop;
@@ -61,7 +64,7 @@ class QueueConfiguration {
         return PostgresListener.direct(url, username, password, "agent-center-worker-listener");
     }
 
-    /** Assembles a loop; also used by tests that run several "workers" in one JVM. */
+    /** Assembles a loop with the default scheduling settings (tests). */
     static DispatchLoop dispatchLoop(
             DataSource dataSource,
             TransactionTemplate transactions,
@@ -70,9 +73,35 @@ class QueueConfiguration {
             PostgresListener.ConnectionOpener listenerConnection,
             WorkerProperties properties,
             String workerId) {
+        return dispatchLoop(
+                dataSource,
+                transactions,
+                events,
+                http,
+                listenerConnection,
+                properties,
+                SchedulingProperties.defaults(),
+                workerId);
+    }
+
+    /** Assembles a loop; also used by tests that run several "workers" in one JVM. */
+    static DispatchLoop dispatchLoop(
+            DataSource dataSource,
+            TransactionTemplate transactions,
+            RunEvents events,
+            OkHttpClient http,
+            PostgresListener.ConnectionOpener listenerConnection,
+            WorkerProperties properties,
+            SchedulingProperties scheduling,
+            String workerId) {
         JdbcClient db = JdbcClient.create(dataSource);
         return new DispatchLoop(
-                new RunClaimer(db, transactions, events, properties, workerId),
+                new RunClaimer(db, transactions, events, properties, scheduling, workerId),
+                () -> transactions.executeWithoutResult(status -> new WaitingReasons(db, events)
+                        .refresh(
+                                properties.runnerStaleAfter(),
+                                scheduling.affinityMaxWait(),
+                                scheduling.waitingScanLimit())),
                 new RunnerClient(http, properties.runnerTokenConfigured() ? properties.runnerInternalToken() : ""),
                 new DispatchOutcomes(db, transactions, events, properties, workerId),
                 () -> new PostgresListener(listenerConnection, DispatchLoop.CHANNELS),
