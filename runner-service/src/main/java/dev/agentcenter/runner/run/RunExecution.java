@@ -13,7 +13,6 @@ import dev.agentcenter.runner.execution.PermissionPolicy;
 import dev.agentcenter.runner.execution.Workspaces;
 import dev.agentcenter.runner.metrics.RunnerMetrics;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

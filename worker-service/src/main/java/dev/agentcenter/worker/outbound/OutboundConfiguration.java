@@ -1,7 +1,7 @@
 package dev.agentcenter.worker.outbound;
 
 import dev.agentcenter.support.SealedSecrets;
-import dev.agentcenter.worker.IntervalLoop;
+import dev.agentcenter.support.lifecycle.IntervalLoop;
 import javax.sql.DataSource;
 import okhttp3.OkHttpClient;
 import org.springframework.context.annotation.Bean;

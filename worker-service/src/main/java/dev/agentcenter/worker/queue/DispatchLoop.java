@@ -33,6 +33,7 @@ final class DispatchLoop implements SmartLifecycle {
     private final RunClaimer claimer;
     /** Brings the queued runs' waiting reasons up to date (the ledger's {@code WaitingReasons}, in a transaction). */
     private final Runnable refreshWaitingReasons;
+
     private final RunnerClient runners;
     private final DispatchOutcomes outcomes;
     private final Supplier<PostgresListener> listeners;

@@ -3,8 +3,8 @@ package dev.agentcenter.worker.queue;
 import dev.agentcenter.model.RunEventTypes;
 import dev.agentcenter.support.ledger.ClaimRules;
 import dev.agentcenter.support.ledger.Dispatches;
-import dev.agentcenter.support.ledger.RunEvents;
 import dev.agentcenter.support.ledger.RunEventWriter.Draft;
+import dev.agentcenter.support.ledger.RunEvents;
 import dev.agentcenter.worker.WorkerProperties;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,8 +53,7 @@ final class RunClaimer {
      * and (by a count without locks, checked again under the row's lock) within its workspace's and repository
      * connection's limits.
      */
-    private static final String NEXT =
-            """
+    private static final String NEXT = """
             SELECT r.id, r.task_id, t.workspace_id, t.repo_connection_id,
                    w.max_concurrent_runs AS workspace_limit, c.max_concurrent_runs AS repository_limit,
                    home.id AS home_id, home.name AS home_name, """ + ClaimRules.REHOME_REASON + """
@@ -68,7 +67,8 @@ final class RunClaimer {
                AND r.id <> ALL (CAST(:skip AS uuid[]))
                AND (home.id IS NULL OR home.id = :runnerId OR """ + ClaimRules.REHOME_REASON + """
              IS NOT NULL)
-               AND (w.max_concurrent_runs IS NULL OR """ + ClaimRules.WORKSPACE_ACTIVE + """
+               AND (w.max_concurrent_runs IS NULL OR """
+            + ClaimRules.WORKSPACE_ACTIVE + """
              < w.max_concurrent_runs)
                AND (c.max_concurrent_runs IS NULL OR """ + ClaimRules.REPOSITORY_ACTIVE + """
              < c.max_concurrent_runs)
@@ -250,8 +250,10 @@ final class RunClaimer {
 
     /** Counts again under the limit rows' locks: a new statement, so it sees every claim committed before them. */
     private boolean withinLimits(Candidate run) {
-        return db.sql("SELECT (w.max_concurrent_runs IS NULL OR " + ClaimRules.WORKSPACE_ACTIVE + " < w.max_concurrent_runs)"
-                        + " AND (c.max_concurrent_runs IS NULL OR " + ClaimRules.REPOSITORY_ACTIVE + " < c.max_concurrent_runs)"
+        return db.sql("SELECT (w.max_concurrent_runs IS NULL OR " + ClaimRules.WORKSPACE_ACTIVE
+                        + " < w.max_concurrent_runs)"
+                        + " AND (c.max_concurrent_runs IS NULL OR " + ClaimRules.REPOSITORY_ACTIVE
+                        + " < c.max_concurrent_runs)"
                         + " FROM runs r JOIN tasks t ON t.id = r.task_id JOIN workspaces w ON w.id = t.workspace_id"
                         + " LEFT JOIN repo_connections c ON c.id = t.repo_connection_id WHERE r.id = :id")
                 .param("id", run.id())
