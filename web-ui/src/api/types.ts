@@ -281,6 +281,8 @@ export interface Runner {
   version: string | null;
   /** Set while an operator has drained the runner. */
   drainRequestedAt?: string | null;
+  /** How the runner isolates runs; `none`: its commands and agents run on its host as its user. */
+  isolation: 'bubblewrap' | 'none' | null;
 }
 
 export interface CreateTaskRequest {

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { api } from '../api/api';
 import { toApiError, type ApiError } from '../api/client';
 import type { Runner } from '../api/types';
+import { IsolationBadge, UnisolatedRunnersAlert } from '../components/Isolation';
 import { useTaskChanges } from '../app/realtime';
 import { usePollWhileVisible, useResource, useThrottled } from '../app/useResource';
 import { ErrorAlert } from '../components/ErrorAlert';
@@ -46,6 +47,7 @@ export default function RunnersPage() {
         A drained runner takes no new runs; its runs in flight finish, and later runs of its tasks move to other runners
         (their events say the workspace there is new).</p>
       <ErrorAlert error={runners.error} onRetry={reload} />
+      <UnisolatedRunnersAlert runners={list} />
       <ErrorAlert error={action.error} />
       {runners.loading ? (
         <Loading label="Loading runners…" />
@@ -67,6 +69,7 @@ export default function RunnersPage() {
                 <th scope="col">Active runs</th>
                 <th scope="col">Last heartbeat</th>
                 <th scope="col">Version</th>
+                <th scope="col">Isolation</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
                 </th>
@@ -99,6 +102,9 @@ export default function RunnersPage() {
                   </td>
                   <td className="mono">{runner.version ?? '—'}</td>
                   <td>
+                    <IsolationBadge isolation={runner.isolation} />
+                  </td>
+                  <td>
                     <button
                       type="button"
                       className="btn btn-small"
@@ -119,3 +125,4 @@ export default function RunnersPage() {
     </section>
   );
 }
+

@@ -28,7 +28,7 @@ class RunnerStore {
     static final Duration OFFLINE_AFTER = Duration.ofSeconds(30);
 
     private static final String COLUMNS =
-            "id, name, base_url, status, capacity, active_runs, last_heartbeat_at, version, drain_requested_at";
+            "id, name, base_url, status, capacity, active_runs, last_heartbeat_at, version, drain_requested_at, isolation";
 
     private final JdbcClient db;
 
@@ -82,6 +82,7 @@ class RunnerStore {
                 rs.getInt("active_runs"),
                 heartbeat,
                 rs.getString("version"),
-                drainRequested);
+                drainRequested,
+                rs.getString("isolation"));
     }
 }

@@ -130,7 +130,7 @@ public class Agents {
                                         + " @anthropic-ai/claude-code) or set RUNNER_CLAUDE_PATH to its path."));
         Prompt prompt = prompt(request);
         AgentCredentials.Credential credential = credentials.resolve(codex ? "openai" : "anthropic");
-        Path stateDirectory = stateRoot().resolve(request.taskId().toString());
+        Path stateDirectory = stateDirectory(request.taskId());
         Path home = stateDirectory.resolve(codex ? "codex" : "claude");
         // Only a runner that holds the session's files can resume it: a re-homed task's follow-up starts a new one
         // (its run.rehomed and run.workspace.recreated events say so) instead of failing on a missing session.
@@ -272,6 +272,11 @@ public class Agents {
     /** {@code <workspace root>/.agent-state}: beside the task workspaces, never inside one (task ids are UUIDs). */
     Path stateRoot() {
         return runner.workspaceRoot().toAbsolutePath().normalize().resolve(".agent-state");
+    }
+
+    /** The task's agent state, {@code <workspace root>/.agent-state/<taskId>}: its agents' homes and sessions. */
+    public Path stateDirectory(java.util.UUID taskId) {
+        return stateRoot().resolve(taskId.toString());
     }
 
     /** The prompt and where it came from. */

@@ -74,7 +74,8 @@ final class AgentStep {
                                 run.stopForBudget();
                             }
                         },
-                        run.properties().cancelGrace()));
+                        run.properties().cancelGrace(),
+                        run.session()::start));
             } catch (IOException e) {
                 throw new RunFailure(
                         "agent_not_started",

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,16 +78,20 @@ final class CommandsStep {
         started.put("cwd", cwd.toString());
         run.journal().log(run.draft(RunEventTypes.RUN_COMMAND_STARTED, "info", label + " started", started));
         Duration timeout = command.timeoutSeconds() == null ? null : Duration.ofSeconds(command.timeoutSeconds());
-        ShellCommand.Spec spec = new ShellCommand.Spec(
-                shell,
-                command.command(),
+        List<String> argv = new ArrayList<>(shell);
+        argv.add(command.command());
+        ShellCommand.ArgvSpec spec = new ShellCommand.ArgvSpec(
+                argv,
                 cwd,
                 environment.forCommand(command.env() == null ? Map.of() : command.env()),
-                timeout);
+                null,
+                timeout,
+                ShellCommand.MAX_LINE_BYTES);
         ShellCommand.Outcome outcome;
         try {
-            // where a command's process is launched
-            outcome = run.supervise(() -> ShellCommand.start(spec, run.output(Map.of("commandIndex", index))));
+            // where a command's process is launched: in the run's sandbox session
+            outcome = run.supervise(() ->
+                    run.session().start(spec, run.output(Map.of("commandIndex", index)), ShellCommand.TIMEOUT_GRACE));
         } catch (IOException e) {
             throw new RunFailure("command_not_started", label + " could not be started: " + e.getMessage());
         } catch (InterruptedException e) {

@@ -12,6 +12,8 @@ import dev.agentcenter.runner.execution.LoginEnvironment;
 import dev.agentcenter.runner.execution.PermissionPolicy;
 import dev.agentcenter.runner.execution.Workspaces;
 import dev.agentcenter.runner.metrics.RunnerMetrics;
+import dev.agentcenter.runner.sandbox.Sandbox;
+import dev.agentcenter.runner.sandbox.SandboxUnavailableException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -56,6 +58,7 @@ final class RunExecution {
     private final CommandsStep commands;
     private final FinishStep finish;
     private final Agents agents;
+    private final Sandbox sandbox;
 
     RunExecution(
             RunContext context,
@@ -69,7 +72,9 @@ final class RunExecution {
             LoginEnvironment environment,
             RunnerSecrets secrets,
             RunBudgets budgets,
-            RunnerMetrics metrics) {
+            RunnerMetrics metrics,
+            Sandbox sandbox) {
+        this.sandbox = sandbox;
         this.context = context;
         this.runner = runner;
         this.properties = properties;
@@ -111,6 +116,7 @@ final class RunExecution {
         try {
             boolean staleCopy = context.rehomedFrom() != null && discardStaleCopy();
             workspace = Workspaces.forTask(runner.workspaceRoot(), context.taskId());
+            requireSandboxIfAsked();
             run.token(tokens.resolve(context.repository()));
             run.redactor(secrets.redactor(run.token()));
             if (context.rehomedFrom() != null) {
@@ -119,6 +125,9 @@ final class RunExecution {
             outcome = execute(workspace);
         } catch (RunFailure e) {
             outcome = finish.finish(Outcome.FAILED, e.code(), e.getMessage(), null, workspace, null);
+        } catch (SandboxUnavailableException e) {
+            outcome = finish.finish(
+                    Outcome.FAILED, SandboxUnavailableException.CODE, e.getMessage(), null, workspace, null);
         } catch (RuntimeException e) {
             log.error("Run {} failed unexpectedly", context.runId(), e);
             finish.finish(
@@ -129,6 +138,9 @@ final class RunExecution {
                     workspace,
                     null);
         } finally {
+            if (run.session() != null) {
+                run.session().close();
+            }
             renewer.stop();
             run.journal().close();
         }
@@ -146,8 +158,17 @@ final class RunExecution {
         } catch (RunFailure e) {
             return finish.finish(Outcome.FAILED, e.code(), e.getMessage(), null, workspace, null);
         }
+        if (prepared == null) {
+            return Outcome.FAILED;
+        }
+        try {
+            run.session(sandbox.open(sandboxScope(workspace)));
+        } catch (SandboxUnavailableException e) {
+            return finish.finish(
+                    Outcome.FAILED, SandboxUnavailableException.CODE, e.getMessage(), null, workspace, null);
+        }
         run.metrics().dispatchToStart(run.sinceAccepted());
-        if (prepared == null || !run.transition(RunStatus.RUNNING, describeWork())) {
+        if (!run.transition(RunStatus.RUNNING, describeWork())) {
             return Outcome.FAILED;
         }
         try {
@@ -308,5 +329,24 @@ final class RunExecution {
                 "This runner did not hold the task's workspace: " + start
                         + (hasAgent() ? "; the agent starts a new session" : ""),
                 payload);
+    }
+
+    /**
+     * A task that requires a sandbox ({@code config.sandbox.required}) on a runner without one fails here, before
+     * the workspace is touched and before any process starts.
+     */
+    private void requireSandboxIfAsked() {
+        var config = context.config().sandbox();
+        if (config != null && config.requiresSandbox() && sandbox.isolation() == Sandbox.Isolation.NONE) {
+            sandbox.open(sandboxScope(Workspaces.forTask(runner.workspaceRoot(), context.taskId())));
+        }
+    }
+
+    private dev.agentcenter.runner.sandbox.RunScope sandboxScope(Path workspace) {
+        return new dev.agentcenter.runner.sandbox.RunScope(
+                context.runId(),
+                workspace,
+                agents.stateDirectory(context.taskId()),
+                context.config().sandbox());
     }
 }

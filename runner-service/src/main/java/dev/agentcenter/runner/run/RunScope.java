@@ -36,6 +36,9 @@ final class RunScope {
     private final long acceptedAt = System.nanoTime();
 
     private volatile SecretRedactor redactor;
+    /** Where the run's processes start: open from after the workspace is prepared until the run ends. */
+    private volatile dev.agentcenter.runner.sandbox.Sandbox.Session session;
+
     private volatile String token;
 
     private volatile boolean cancelRequested;
@@ -79,6 +82,14 @@ final class RunScope {
     /** Time since this runner accepted the run. */
     java.time.Duration sinceAccepted() {
         return java.time.Duration.ofNanos(System.nanoTime() - acceptedAt);
+    }
+
+    dev.agentcenter.runner.sandbox.Sandbox.Session session() {
+        return session;
+    }
+
+    void session(dev.agentcenter.runner.sandbox.Sandbox.Session session) {
+        this.session = session;
     }
 
     RunContext context() {

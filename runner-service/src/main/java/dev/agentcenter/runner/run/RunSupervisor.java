@@ -6,6 +6,7 @@ import dev.agentcenter.runner.delivery.GitDelivery;
 import dev.agentcenter.runner.execution.GitWorkspace;
 import dev.agentcenter.runner.execution.LoginEnvironment;
 import dev.agentcenter.runner.metrics.RunnerMetrics;
+import dev.agentcenter.runner.sandbox.Sandbox;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -49,6 +50,7 @@ class RunSupervisor implements SmartLifecycle {
     private final GitDelivery delivery;
     private final LoginEnvironment environment;
     private final RunnerSecrets secrets;
+    private final Sandbox sandbox;
     private volatile boolean accepting;
 
     private final RunBudgets budgets;
@@ -67,7 +69,9 @@ class RunSupervisor implements SmartLifecycle {
             LoginEnvironment environment,
             RunnerSecrets secrets,
             RunBudgets budgets,
-            RunnerMetrics metrics) {
+            RunnerMetrics metrics,
+            Sandbox sandbox) {
+        this.sandbox = sandbox;
         this.budgets = budgets;
         this.metrics = metrics;
         this.loader = loader;
@@ -118,7 +122,8 @@ class RunSupervisor implements SmartLifecycle {
                 environment,
                 secrets,
                 budgets,
-                metrics);
+                metrics,
+                sandbox);
         active.put(runId, execution);
         Thread.ofVirtual().name("run-" + runId).start(() -> {
             try {
