@@ -34,6 +34,9 @@ public final class SandboxNetwork implements AutoCloseable {
     /** The port the proxy has inside the sandbox (Squid's), unless a local model endpoint needs it. */
     public static final int PROXY_PORT = 3128;
 
+    /** Where the sockets' directory is inside the sandbox. */
+    public static final String INSIDE = "/run/agent-center-net";
+
     /** How many times the launcher looks for its listeners (each look runs {@code grep}, about a millisecond). */
     private static final int LISTEN_CHECKS = 3000;
 
@@ -63,7 +66,7 @@ public final class SandboxNetwork implements AutoCloseable {
         }
         String socat = locate("socat")
                 .orElseThrow(() -> new IOException("socat is not installed (Debian: apt-get install socat)"));
-        // 0700 on the host; the inner directory is what the sandbox sees, bound at the same path.
+        // 0700 on the host; the inner directory is what the sandbox sees, at INSIDE.
         SandboxNetwork network = new SandboxNetwork(policy, Files.createTempDirectory("acnet-"));
         try {
             network.start(socat, denied);
@@ -136,7 +139,7 @@ public final class SandboxNetwork implements AutoCloseable {
                 .append(",bind=")
                 .append(bind)
                 .append(",reuseaddr,fork ")
-                .append(quote("UNIX-CONNECT:" + socket))
+                .append(quote("UNIX-CONNECT:" + INSIDE + "/" + socket.getFileName()))
                 .append(" &\n");
     }
 
@@ -157,12 +160,15 @@ public final class SandboxNetwork implements AutoCloseable {
         return policy.mode();
     }
 
-    /** For {@code bwrap}, after the sandbox's own mounts: a new network namespace and the sockets' directory. */
+    /**
+     * For {@code bwrap}, after the sandbox's own mounts: a new network namespace and the sockets' directory at {@link
+     * #INSIDE} (its parent {@code /run} must not be a read-only bind: on an empty root bwrap creates it).
+     */
     public List<String> bwrapArguments() {
         if (sockets == null) {
             return List.of("--unshare-net");
         }
-        return List.of("--unshare-net", "--bind", sockets.toString(), sockets.toString());
+        return List.of("--unshare-net", "--perms", "0755", "--dir", "/run", "--bind", sockets.toString(), INSIDE);
     }
 
     /** Runs inside the sandbox before the command ({@code exec "$@"}): starts the listeners. Empty for none. */
