@@ -149,6 +149,8 @@ class SandboxNetworkTest {
                 "/proc",
                 "--tmpfs",
                 "/tmp",
+                "--tmpfs",
+                "/run",
                 "--unshare-pid",
                 "--die-with-parent"));
         argv.addAll(network.bwrapArguments());
