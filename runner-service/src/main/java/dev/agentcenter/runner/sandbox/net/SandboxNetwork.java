@@ -1,6 +1,7 @@
 package dev.agentcenter.runner.sandbox.net;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -25,9 +27,10 @@ import java.util.stream.Stream;
  * there. A model endpoint on the runner's own host gets a listener on its own port inside, forwarded to the host,
  * so its URL works unchanged.
  *
- * <p>Use: {@link #open}, then start the command as {@code bwrap <sandbox args> }{@link #bwrapArguments()}{@code --
- * }{@link #launcher()}{@code <command>} with {@link #environment()} added to its environment; {@link #close()} when
- * the run ends. In {@code none} mode there is no proxy, no launcher and no variable: only the empty namespace.
+ * <p>Use: {@link #openShared} (or {@link #openPerCommand}), then start each command as {@link #prefix()}{@code bwrap
+ * <sandbox args> }{@link #bwrapArguments()}{@code -- }{@link #launcher()}{@code <command>} with {@link
+ * #environment()} added to its environment; {@link #close()} when the run ends. In {@code none} mode there is no
+ * proxy, no launcher and no variable: only an empty namespace per command.
  */
 public final class SandboxNetwork implements AutoCloseable {
 
@@ -40,6 +43,8 @@ public final class SandboxNetwork implements AutoCloseable {
     /** How many times the launcher looks for its listeners (each look runs {@code grep}, about a millisecond). */
     private static final int LISTEN_CHECKS = 3000;
 
+    private static final java.time.Duration HOLDER_START = java.time.Duration.ofSeconds(30);
+
     /** A connection the run attempted and the proxy refused. */
     public record Denied(String host, int port, String reason) {}
 
@@ -48,6 +53,8 @@ public final class SandboxNetwork implements AutoCloseable {
     private final Path sockets;
     private final List<EgressProxy> servers = new ArrayList<>();
     private final List<String> launcher = new ArrayList<>();
+    private final List<String> prefix = new ArrayList<>();
+    private Process holder;
     private final Map<String, String> environment = new LinkedHashMap<>();
 
     private SandboxNetwork(NetworkPolicy policy, Path directory) {
@@ -57,10 +64,27 @@ public final class SandboxNetwork implements AutoCloseable {
     }
 
     /**
-     * Starts the proxy and the forwards of one run. Fails when {@code socat} is not installed (modes other than
-     * {@code none}); {@link #problem()} says so up front.
+     * Starts the proxy and the forwards of one run, and one network namespace for all its processes: a small
+     * bubblewrap process ({@code bwrap}) holds it, with the {@code socat} listeners in it, and each command enters it
+     * with {@code nsenter} ({@link #prefix()}), so listeners start once per run, not once per command. Needs a root
+     * runner (entering a namespace takes {@code CAP_SYS_ADMIN}); {@link #openPerCommand} is for the others.
      */
-    public static SandboxNetwork open(NetworkPolicy policy, Consumer<Denied> denied) throws IOException {
+    public static SandboxNetwork openShared(NetworkPolicy policy, Consumer<Denied> denied, String bwrap)
+            throws IOException {
+        return open(policy, denied, Objects.requireNonNull(bwrap, "bwrap"));
+    }
+
+    /**
+     * Starts the proxy and the forwards of one run; each command gets a namespace of its own ({@link
+     * #bwrapArguments()}) and starts its {@code socat} listeners first ({@link #launcher()}), a few milliseconds per
+     * command. Fails when {@code socat} is not installed (modes other than {@code none}); {@link #problem()} says so
+     * up front.
+     */
+    public static SandboxNetwork openPerCommand(NetworkPolicy policy, Consumer<Denied> denied) throws IOException {
+        return open(policy, denied, null);
+    }
+
+    private static SandboxNetwork open(NetworkPolicy policy, Consumer<Denied> denied, String bwrap) throws IOException {
         if (policy.mode() == NetworkMode.NONE) {
             return new SandboxNetwork(policy, null);
         }
@@ -69,7 +93,7 @@ public final class SandboxNetwork implements AutoCloseable {
         // 0700 on the host; the inner directory is what the sandbox sees, at INSIDE.
         SandboxNetwork network = new SandboxNetwork(policy, Files.createTempDirectory("acnet-"));
         try {
-            network.start(socat, denied);
+            network.start(socat, denied, bwrap);
         } catch (IOException | RuntimeException e) {
             network.close();
             throw e;
@@ -85,7 +109,7 @@ public final class SandboxNetwork implements AutoCloseable {
                         + " network to the runner's egress proxy");
     }
 
-    private void start(String socat, Consumer<Denied> denied) throws IOException {
+    private void start(String socat, Consumer<Denied> denied, String bwrap) throws IOException {
         Files.createDirectory(
                 sockets, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         Files.setPosixFilePermissions(sockets, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -95,7 +119,9 @@ public final class SandboxNetwork implements AutoCloseable {
         while (forwarded.contains(proxyPort)) {
             proxyPort++;
         }
-        StringBuilder script = new StringBuilder("S=").append(quote(socat)).append('\n');
+        StringBuilder script = new StringBuilder("S=")
+                .append(quote(socatCommand(socat, bwrap != null)))
+                .append('\n');
         Path proxySocket = sockets.resolve("proxy.sock");
         servers.add(EgressProxy.proxy(
                 proxySocket,
@@ -117,10 +143,12 @@ public final class SandboxNetwork implements AutoCloseable {
             script.append(
                     String.format(Locale.ROOT, " && grep -q ' 0100007F:%04X 00000000:0000 0A' /proc/net/tcp", port));
         }
-        script.append("; do n=$((n+1)); [ $n -lt ")
-                .append(LISTEN_CHECKS)
-                .append(" ] || break; done 2>/dev/null\nexec \"$@\"\n");
-        launcher.addAll(List.of("sh", "-c", script.toString(), "agent-center-net"));
+        script.append("; do n=$((n+1)); [ $n -lt ").append(LISTEN_CHECKS).append(" ] || break; done 2>/dev/null\n");
+        if (bwrap == null) {
+            launcher.addAll(List.of("sh", "-c", script + "exec \"$@\"\n", "agent-center-net"));
+        } else {
+            startHolder(bwrap, script + "echo ready\nwait\n");
+        }
         String proxy = "http://127.0.0.1:" + proxyPort;
         for (String name : List.of("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")) {
             environment.put(name, proxy);
@@ -132,7 +160,7 @@ public final class SandboxNetwork implements AutoCloseable {
     }
 
     private void listen(StringBuilder script, String kind, int port, String bind, Path socket) {
-        script.append("\"$S\" ")
+        script.append("$S ")
                 .append(kind)
                 .append(':')
                 .append(port)
@@ -141,6 +169,71 @@ public final class SandboxNetwork implements AutoCloseable {
                 .append(",reuseaddr,fork ")
                 .append(quote("UNIX-CONNECT:" + INSIDE + "/" + socket.getFileName()))
                 .append(" &\n");
+    }
+
+    /**
+     * The process that holds the run's namespace: bwrap with the listeners, the sockets' directory and nothing
+     * writable. Its first line says the listeners are up.
+     */
+    private void startHolder(String bwrap, String script) throws IOException {
+        String nsenter =
+                locate("nsenter").orElseThrow(() -> new IOException("nsenter is not installed (Debian: util-linux)"));
+        List<String> argv = new ArrayList<>(List.of(
+                bwrap, "--die-with-parent", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--new-session"));
+        argv.addAll(List.of("--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"));
+        argv.addAll(List.of("--tmpfs", "/run", "--bind", sockets.toString(), INSIDE, "--", "sh", "-c", script));
+        holder = new ProcessBuilder(argv)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true)
+                .start();
+        java.util.concurrent.CompletableFuture<String> ready = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return new java.io.BufferedReader(new java.io.InputStreamReader(
+                                        holder.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))
+                                .readLine();
+                    } catch (IOException e) {
+                        return null;
+                    }
+                },
+                runnable -> Thread.ofVirtual().start(runnable));
+        String line;
+        try {
+            line = ready.get(HOLDER_START.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            line = null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            line = null;
+        }
+        // Any process below bwrap is inside the namespace.
+        Optional<ProcessHandle> inside = holder.toHandle().children().findFirst();
+        if (!"ready".equals(line) || inside.isEmpty()) {
+            throw new IOException("the sandbox's network did not start: " + (line == null ? "no answer" : line));
+        }
+        prefix.addAll(List.of(nsenter, "--net=/proc/" + inside.get().pid() + "/ns/net", "--"));
+        // The holder's later output (socat's complaints) is not needed; it must not block on a full pipe.
+        Thread.ofVirtual().start(() -> {
+            try (InputStream in = holder.getInputStream()) {
+                in.transferTo(java.io.OutputStream.nullOutputStream());
+            } catch (IOException e) {
+                // holder gone
+            }
+        });
+    }
+
+    /**
+     * socat as the sandbox's listeners run it: as nobody when the runner is root (they only relay bytes between the
+     * loopback and the sockets).
+     */
+    private static String socatCommand(String socat, boolean shared) {
+        boolean root = "root".equals(System.getProperty("user.name"));
+        Optional<String> setpriv = locate("setpriv");
+        if (!shared || !root || setpriv.isEmpty()) {
+            return socat;
+        }
+        return setpriv.get() + " --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all -- "
+                + socat;
     }
 
     /** Where a model endpoint on {@code port} of the runner's host is: its host's loopback addresses. */
@@ -161,10 +254,21 @@ public final class SandboxNetwork implements AutoCloseable {
     }
 
     /**
+     * Goes before {@code bwrap} (after the cgroup's launcher): {@code nsenter} into the run's namespace when it is
+     * shared ({@link #openShared}), else nothing.
+     */
+    public List<String> prefix() {
+        return List.copyOf(prefix);
+    }
+
+    /**
      * For {@code bwrap}, after the sandbox's own mounts: a new network namespace and the sockets' directory at {@link
      * #INSIDE} (its parent {@code /run} must not be a read-only bind: on an empty root bwrap creates it).
      */
     public List<String> bwrapArguments() {
+        if (holder != null) {
+            return List.of(); // the namespace comes from nsenter
+        }
         if (sockets == null) {
             return List.of("--unshare-net");
         }
@@ -183,6 +287,9 @@ public final class SandboxNetwork implements AutoCloseable {
 
     @Override
     public void close() {
+        if (holder != null) {
+            holder.destroyForcibly(); // bwrap's --die-with-parent and the PID namespace take the listeners along
+        }
         servers.forEach(EgressProxy::close);
         if (directory != null) {
             try (Stream<Path> files = Files.walk(directory)) {

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A run's network through real bubblewrap and socat: what gets out through the egress proxy, what does not, and the
@@ -58,12 +59,19 @@ class SandboxNetworkTest {
                 List.of(new Endpoint("127.0.0.1", api.port()), new Endpoint("127.0.0.1", postgres.port())));
     }
 
-    @Test
-    void anAllowlistedHostIsReachableAndOneNotAllowlistedIsNot() throws Exception {
+    /** Both ways of giving commands the run's network: one namespace per run (root runner), or one per command. */
+    private SandboxNetwork open(NetworkPolicy policy, boolean shared) throws IOException {
+        return shared
+                ? SandboxNetwork.openShared(policy, denied::add, "bwrap")
+                : SandboxNetwork.openPerCommand(policy, denied::add);
+    }
+
+    @ParameterizedTest(name = "shared namespace: {0}")
+    @ValueSource(booleans = {true, false})
+    void anAllowlistedHostIsReachableAndOneNotAllowlistedIsNot(boolean shared) throws Exception {
         model.enqueue(new MockResponse.Builder().body("direct").build());
         model.enqueue(new MockResponse.Builder().body("proxied").build());
-        try (SandboxNetwork network =
-                SandboxNetwork.open(policy(NetworkMode.ALLOWLIST, List.of("localhost")), denied::add)) {
+        try (SandboxNetwork network = open(policy(NetworkMode.ALLOWLIST, List.of("localhost")), shared)) {
             String output = run(network, """
                     echo "proxy=$HTTPS_PROXY"
                     curl -sS http://localhost:%1$d/a; echo
@@ -91,12 +99,11 @@ class SandboxNetworkTest {
                 .containsExactly("127.0.0.1", "localhost", "not-allowed.example");
     }
 
-    @ParameterizedTest
-    @EnumSource(NetworkMode.class)
-    void theApiAndPostgresPortsAreRefusedInEveryMode(NetworkMode mode) throws Exception {
+    @ParameterizedTest(name = "{0}, shared namespace: {1}")
+    @CsvSource({"NONE,true", "ALLOWLIST,true", "FULL,true", "NONE,false", "ALLOWLIST,false", "FULL,false"})
+    void theApiAndPostgresPortsAreRefusedInEveryMode(NetworkMode mode, boolean shared) throws Exception {
         String host = hostAddress();
-        try (SandboxNetwork network =
-                SandboxNetwork.open(policy(mode, List.of("localhost", "127.0.0.1", host)), denied::add)) {
+        try (SandboxNetwork network = open(policy(mode, List.of("localhost", "127.0.0.1", host)), shared)) {
             StringBuilder script = new StringBuilder();
             for (int port : List.of(api.port(), postgres.port())) {
                 for (String address : List.of("127.0.0.1", "localhost", host)) {
@@ -124,8 +131,9 @@ class SandboxNetworkTest {
 
     @Test
     void noneHasNoProxyAtAll() throws Exception {
-        try (SandboxNetwork network = SandboxNetwork.open(policy(NetworkMode.NONE, List.of()), denied::add)) {
+        try (SandboxNetwork network = open(policy(NetworkMode.NONE, List.of()), true)) {
             assertThat(network.launcher()).isEmpty();
+            assertThat(network.prefix()).isEmpty();
             assertThat(network.environment()).isEmpty();
             String output = run(
                     network,
@@ -138,7 +146,8 @@ class SandboxNetworkTest {
 
     /** Runs {@code script} under bash in a minimal bubblewrap sandbox with {@code network}; stdout and stderr. */
     static String run(SandboxNetwork network, String script) throws Exception {
-        List<String> argv = new ArrayList<>(List.of(
+        List<String> argv = new ArrayList<>(network.prefix());
+        argv.addAll(List.of(
                 "bwrap",
                 "--ro-bind",
                 "/",
