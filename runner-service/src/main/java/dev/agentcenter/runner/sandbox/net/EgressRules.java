@@ -73,7 +73,7 @@ final class EgressRules {
         }
         boolean modelEndpoint = policy.modelEndpoints().contains(asked);
         boolean literal = IP_LITERAL.matcher(host).matches();
-        if (!modelEndpoint && !policy.admits(host) && !(literal && localModelPorts.contains(port))) {
+        if (!modelEndpoint && !policy.admits(host, port) && !(literal && localModelPorts.contains(port))) {
             return new Deny(host + " is not in this task's config.sandbox.allowedHosts (network: allowlist)", false);
         }
         List<InetAddress> addresses;

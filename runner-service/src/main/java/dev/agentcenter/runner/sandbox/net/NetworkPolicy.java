@@ -9,9 +9,10 @@ import java.util.regex.Pattern;
  * What one run's network may reach.
  *
  * @param mode the task's {@code config.sandbox.network}
- * @param allowedHosts in {@code allowlist} mode, the hosts the run may connect to (any port): exact names or IP
- *     literals, or {@code *.example.com} for every subdomain of {@code example.com} (not the name itself); the agent
- *     provider's API hosts belong here too
+ * @param allowedHosts in {@code allowlist} mode, the hosts the run may connect to: exact names or IP literals, or
+ *     {@code *.example.com} for every subdomain of {@code example.com} (not the name itself), on any port, or on one
+ *     port with {@code :port} ({@code example.com:8443}, {@code [2001:db8::1]:443}); the agent provider's API hosts
+ *     belong here too
  * @param modelEndpoints the configured model endpoints ({@code AGENT_OPENAI_BASE_URL}, {@code
  *     AGENT_ANTHROPIC_BASE_URL}): always reachable in {@code allowlist} and {@code full} modes, even when they are on
  *     the runner's own host (a local gateway), where nothing else is
@@ -32,7 +33,8 @@ public record NetworkPolicy(
                 : allowedHosts.stream().map(NetworkPolicy::normalize).toList();
         for (String host : allowedHosts) {
             if (!isHostPattern(host)) {
-                throw new IllegalArgumentException("not a host name, *.domain or IP address: " + host);
+                throw new IllegalArgumentException(
+                        "not a host name, *.domain or IP address (with an optional :port): " + host);
             }
         }
         modelEndpoints = modelEndpoints == null ? List.of() : List.copyOf(modelEndpoints);
@@ -41,16 +43,32 @@ public record NetworkPolicy(
 
     /**
      * True for what {@code config.sandbox.allowedHosts} accepts: a host name, {@code *.} and a domain, or an IP
-     * literal. Schemes, ports, paths and other wildcards are refused.
+     * literal, each with an optional {@code :port}. Schemes, paths and other wildcards are refused.
      */
     public static boolean isHostPattern(String value) {
-        return value != null
-                && value.length() <= 253
-                && HOST_PATTERN.matcher(normalize(value)).matches();
+        if (value == null || value.length() > 253 + 6) {
+            return false;
+        }
+        String[] hostPort = splitPort(normalize(value));
+        return hostPort != null && HOST_PATTERN.matcher(normalize(hostPort[0])).matches();
+    }
+
+    /** [host, port or null], or null when the port is not a port. */
+    private static String[] splitPort(String entry) {
+        int colon = entry.lastIndexOf(':');
+        boolean bracketed = entry.startsWith("[") && entry.contains("]:");
+        if (colon < 0 || (!bracketed && entry.indexOf(':') != colon) || (entry.startsWith("[") && !bracketed)) {
+            return new String[] {entry, null}; // no port (an IPv6 literal has colons of its own)
+        }
+        String port = entry.substring(colon + 1);
+        if (!port.matches("[0-9]{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+            return null;
+        }
+        return new String[] {entry.substring(0, colon), port};
     }
 
     /** True when the run may ask for {@code host} by name (before the control-plane and local-address checks). */
-    boolean admits(String host) {
+    boolean admits(String host, int port) {
         String name = normalize(host);
         if (mode == NetworkMode.FULL) {
             return true;
@@ -61,8 +79,12 @@ public record NetworkPolicy(
         if (modelEndpoints.stream().anyMatch(endpoint -> endpoint.host().equals(name))) {
             return true;
         }
-        for (String allowed : allowedHosts) {
-            if (allowed.startsWith("*.") ? name.endsWith(allowed.substring(1)) : allowed.equals(name)) {
+        for (String entry : allowedHosts) {
+            String[] hostPort = splitPort(entry);
+            String allowed = normalize(hostPort[0]);
+            boolean portMatches = hostPort[1] == null || Integer.parseInt(hostPort[1]) == port;
+            if (portMatches
+                    && (allowed.startsWith("*.") ? name.endsWith(allowed.substring(1)) : allowed.equals(name))) {
                 return true;
             }
         }

@@ -87,6 +87,14 @@ class EgressRulesTest {
     }
 
     @Test
+    void anAllowedHostWithAPortIsAllowedOnThatPortOnly() {
+        EgressRules rules = rules(NetworkMode.ALLOWLIST, List.of("repo.example.org:8443"), List.of());
+
+        assertThat(rules.decide("repo.example.org", 8443)).isInstanceOf(EgressRules.Allow.class);
+        assertThat(rules.decide("repo.example.org", 443)).isInstanceOf(EgressRules.Deny.class);
+    }
+
+    @Test
     void noneRefusesEverything() {
         EgressRules rules = rules(NetworkMode.NONE, List.of("repo.example.org"), List.of());
 
@@ -95,9 +103,27 @@ class EgressRulesTest {
 
     @Test
     void allowedHostsAreNamesWildcardDomainsOrAddresses() {
-        assertThat(List.of("example.org", "*.example.org", "10.0.0.1", "::1", "[::1]", "Example.ORG."))
+        assertThat(List.of(
+                        "example.org",
+                        "*.example.org",
+                        "10.0.0.1",
+                        "::1",
+                        "[::1]",
+                        "Example.ORG.",
+                        "example.org:8443",
+                        "[2001:db8::1]:443",
+                        "10.0.0.1:22"))
                 .allMatch(NetworkPolicy::isHostPattern);
-        assertThat(List.of("", "https://example.org", "example.org:443", "*example.org", "a.*.org", "ex ample", "*"))
+        assertThat(List.of(
+                        "",
+                        "https://example.org",
+                        "example.org:0",
+                        "example.org:99999",
+                        "*example.org",
+                        "a.*.org",
+                        "ex ample",
+                        "*",
+                        "example.org/path"))
                 .noneMatch(NetworkPolicy::isHostPattern);
         assertThatThrownBy(() -> new NetworkPolicy(NetworkMode.ALLOWLIST, List.of("example.org/x"), null, null))
                 .isInstanceOf(IllegalArgumentException.class);
