@@ -45,6 +45,31 @@ public final class SandboxNetwork implements AutoCloseable {
 
     private static final java.time.Duration HOLDER_START = java.time.Duration.ofSeconds(30);
 
+    /**
+     * The variables that point clients at the proxy: the common ones (curl, git, Python, Go, Rust's reqwest as Codex
+     * uses it, Bun's fetch as Claude Code uses it) and the package managers' own, as Codex's sandbox proxy sets them
+     * (npm, Yarn, pip, Bundler, WebSocket clients).
+     */
+    static final List<String> PROXY_VARIABLES = List.of(
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "ALL_PROXY",
+            "http_proxy",
+            "https_proxy",
+            "all_proxy",
+            "npm_config_http_proxy",
+            "npm_config_https_proxy",
+            "YARN_HTTP_PROXY",
+            "YARN_HTTPS_PROXY",
+            "PIP_PROXY",
+            "BUNDLE_HTTP_PROXY",
+            "BUNDLE_HTTPS_PROXY",
+            "WSS_PROXY",
+            "wss_proxy");
+
+    static final List<String> NO_PROXY_VARIABLES =
+            List.of("NO_PROXY", "no_proxy", "npm_config_noproxy", "YARN_NO_PROXY", "BUNDLE_NO_PROXY");
+
     /** A connection the run attempted and the proxy refused. */
     public record Denied(String host, int port, String reason) {}
 
@@ -150,13 +175,13 @@ public final class SandboxNetwork implements AutoCloseable {
             startHolder(bwrap, script + "echo ready\nwait\n");
         }
         String proxy = "http://127.0.0.1:" + proxyPort;
-        for (String name : List.of("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")) {
+        for (String name : PROXY_VARIABLES) {
             environment.put(name, proxy);
-            environment.put(name.toLowerCase(Locale.ROOT), proxy);
         }
         // Servers a build starts on its own loopback (test servers) stay direct, as do the forwarded model endpoints.
-        environment.put("NO_PROXY", "localhost,127.0.0.1,::1");
-        environment.put("no_proxy", "localhost,127.0.0.1,::1");
+        for (String name : NO_PROXY_VARIABLES) {
+            environment.put(name, "localhost,127.0.0.1,::1");
+        }
     }
 
     private void listen(StringBuilder script, String kind, int port, String bind, Path socket) {
