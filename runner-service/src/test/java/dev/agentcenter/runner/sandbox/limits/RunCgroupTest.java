@@ -3,6 +3,7 @@ package dev.agentcenter.runner.sandbox.limits;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.agentcenter.runner.sandbox.MinimalBwrap;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -134,26 +135,8 @@ class RunCgroupTest {
             RunCgroup cgroup = host.create("test-" + UUID.randomUUID(), limits);
             CompletableFuture<LimitBreach> breached = new CompletableFuture<>();
             List<String> argv = new ArrayList<>(cgroup.launcher());
-            argv.addAll(List.of(
-                    "bwrap",
-                    "--ro-bind",
-                    "/",
-                    "/",
-                    "--dev",
-                    "/dev",
-                    "--proc",
-                    "/proc",
-                    "--tmpfs",
-                    "/tmp",
-                    "--bind",
-                    workspace.toString(),
-                    workspace.toString(),
-                    "--unshare-pid",
-                    "--die-with-parent",
-                    "--",
-                    "bash",
-                    "-c",
-                    script));
+            argv.addAll(MinimalBwrap.argv(workspace));
+            argv.addAll(List.of("--", "bash", "-c", script));
             ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true);
             builder.environment().put("WORKSPACE", workspace.toString());
             Process process = builder.start();

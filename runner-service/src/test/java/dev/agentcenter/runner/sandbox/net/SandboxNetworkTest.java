@@ -2,6 +2,7 @@ package dev.agentcenter.runner.sandbox.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.agentcenter.runner.sandbox.MinimalBwrap;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -147,21 +148,7 @@ class SandboxNetworkTest {
     /** Runs {@code script} under bash in a minimal bubblewrap sandbox with {@code network}; stdout and stderr. */
     static String run(SandboxNetwork network, String script) throws Exception {
         List<String> argv = new ArrayList<>(network.prefix());
-        argv.addAll(List.of(
-                "bwrap",
-                "--ro-bind",
-                "/",
-                "/",
-                "--dev",
-                "/dev",
-                "--proc",
-                "/proc",
-                "--tmpfs",
-                "/tmp",
-                "--tmpfs",
-                "/run",
-                "--unshare-pid",
-                "--die-with-parent"));
+        argv.addAll(MinimalBwrap.argv());
         argv.addAll(network.bwrapArguments());
         argv.add("--");
         argv.addAll(network.launcher());
