@@ -69,6 +69,15 @@ class ConfinementsTest {
         }
     }
 
+    @Test
+    void postgresOfTheDatasourceUrlIsControlPlane() {
+        assertThat(ConfinementConfiguration.postgres("jdbc:postgresql://db.internal:6543/agent_center?ssl=true"))
+                .containsExactly(new Endpoint("db.internal", 6543));
+        assertThat(ConfinementConfiguration.postgres("jdbc:postgresql://a,b:5433/x"))
+                .containsExactly(new Endpoint("a", 5432), new Endpoint("b", 5433));
+        assertThat(ConfinementConfiguration.postgres("")).isEmpty();
+    }
+
     private static String run(RunConfinement run, String script) throws Exception {
         List<String> argv = new ArrayList<>(run.beforeBwrap());
         argv.addAll(MinimalBwrap.argv());

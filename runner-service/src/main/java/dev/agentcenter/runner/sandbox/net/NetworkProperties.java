@@ -14,8 +14,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     still goes through the egress proxy, so the control plane and the runner's host stay closed
  * @param controlPlane {@code RUNNER_SANDBOX_CONTROL_PLANE} (comma-separated {@code host:port}, default none): more
  *     endpoints no run may reach, for a control plane on other hosts (the API and worker of a compose file, a remote
- *     Postgres). Postgres of {@code DATABASE_URL} and the runner's own port are always added; everything on the
- *     runner's host is closed anyway
+ *     Postgres). Postgres of {@code DATABASE_URL} is always added; everything on the runner's host is closed
+ *     anyway
  */
 @ConfigurationProperties("agent-center.sandbox.net")
 public record NetworkProperties(
