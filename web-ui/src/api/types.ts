@@ -223,6 +223,8 @@ export interface Runner {
   activeRuns: number;
   lastHeartbeatAt: string | null;
   version: string | null;
+  /** How the runner isolates runs; `none`: its commands and agents run on its host as its user. */
+  isolation: 'bubblewrap' | 'none' | null;
 }
 
 export interface CreateTaskRequest {

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { api } from '../api/api';
+import { IsolationBadge, UnisolatedRunnersAlert } from '../components/Isolation';
 import { useTaskChanges } from '../app/realtime';
 import { useResource, useThrottled } from '../app/useResource';
 import { ErrorAlert } from '../components/ErrorAlert';
@@ -35,6 +36,7 @@ export default function RunnersPage() {
       </div>
       <p className="muted lead">Runners register themselves and execute the runs workers hand them. A runner without a heartbeat for a while counts as offline.</p>
       <ErrorAlert error={runners.error} onRetry={reload} />
+      <UnisolatedRunnersAlert runners={list} />
       {runners.loading ? (
         <Loading label="Loading runners…" />
       ) : list.length === 0 && !runners.error ? (
@@ -55,6 +57,7 @@ export default function RunnersPage() {
                 <th scope="col">Active runs</th>
                 <th scope="col">Last heartbeat</th>
                 <th scope="col">Version</th>
+                <th scope="col">Isolation</th>
               </tr>
             </thead>
             <tbody>
@@ -78,6 +81,9 @@ export default function RunnersPage() {
                     <RelativeTime iso={runner.lastHeartbeatAt} empty="never" />
                   </td>
                   <td className="mono">{runner.version ?? '—'}</td>
+                  <td>
+                    <IsolationBadge isolation={runner.isolation} />
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -87,3 +93,4 @@ export default function RunnersPage() {
     </section>
   );
 }
+

@@ -15,6 +15,8 @@ import java.util.List;
  * @param prTitle when set, a run that succeeds also opens a pull request with this title (or reports the one already
  *     open for the branch); without {@code commitMessage} the title is the commit message too
  * @param prBody body of that pull request
+ * @param sandbox how the run is isolated: whether it requires a sandbox and what network it gets; {@code null} for
+ *     the runner's defaults
  */
 public record ExecutionConfig(
         @Size(max = 100) List<@jakarta.validation.constraints.NotNull @Valid CommandSpec> commands,
@@ -22,7 +24,19 @@ public record ExecutionConfig(
         @Size(max = 1024) String workingDirectory,
         @Size(max = 10_000) String commitMessage,
         @Size(max = 256) String prTitle,
-        @Size(max = 65_536) String prBody) {
+        @Size(max = 65_536) String prBody,
+        @Valid SandboxConfig sandbox) {
+
+    /** A config with the runner's default sandbox. */
+    public ExecutionConfig(
+            List<CommandSpec> commands,
+            AgentConfig agent,
+            String workingDirectory,
+            String commitMessage,
+            String prTitle,
+            String prBody) {
+        this(commands, agent, workingDirectory, commitMessage, prTitle, prBody, null);
+    }
 
     /** The stored form of a config: never {@code null}, always with a (possibly empty) command list. */
     public static ExecutionConfig normalized(ExecutionConfig config) {
@@ -37,12 +51,13 @@ public record ExecutionConfig(
                         config.workingDirectory(),
                         config.commitMessage(),
                         config.prTitle(),
-                        config.prBody());
+                        config.prBody(),
+                        config.sandbox());
     }
 
     /** This config with other commands, everything else kept. */
     public ExecutionConfig withCommands(List<CommandSpec> newCommands) {
-        return new ExecutionConfig(newCommands, agent, workingDirectory, commitMessage, prTitle, prBody);
+        return new ExecutionConfig(newCommands, agent, workingDirectory, commitMessage, prTitle, prBody, sandbox);
     }
 
     /** A config that only runs these commands. */

@@ -30,7 +30,7 @@ class RunnerStore {
     List<Runner> list(Instant now) {
         Instant staleBefore = now.minus(OFFLINE_AFTER);
         return db.sql("""
-                        SELECT id, name, base_url, status, capacity, active_runs, last_heartbeat_at, version
+                        SELECT id, name, base_url, status, capacity, active_runs, last_heartbeat_at, version, isolation
                         FROM runners ORDER BY name, id""")
                 .query((rs, row) -> {
                     Instant heartbeat = Rows.instant(rs, "last_heartbeat_at");
@@ -45,7 +45,8 @@ class RunnerStore {
                             rs.getInt("capacity"),
                             rs.getInt("active_runs"),
                             heartbeat,
-                            rs.getString("version"));
+                            rs.getString("version"),
+                            rs.getString("isolation"));
                 })
                 .list();
     }

@@ -41,6 +41,32 @@ class RunnerApiTest extends ApiTestBase {
     }
 
     @Test
+    void showsHowEachRunnerIsolatesRuns() {
+        String tag = unique("runner");
+        insert(tag + "-boxed", "online", "now()");
+        insert(tag + "-bare", "online", "now()");
+        insert(tag + "-old", "online", "now()");
+        db.sql("UPDATE runners SET isolation = 'bubblewrap' WHERE name = :name")
+                .param("name", tag + "-boxed")
+                .update();
+        db.sql("UPDATE runners SET isolation = 'none' WHERE name = :name")
+                .param("name", tag + "-bare")
+                .update();
+
+        List<JsonNode> mine = get("/api/runners")
+                .expect(200)
+                .body()
+                .get("items")
+                .valueStream()
+                .filter(runner -> runner.get("name").asString().startsWith(tag))
+                .toList();
+
+        assertThat(mine)
+                .extracting(runner -> runner.get("name").asString() + "=" + runner.get("isolation"))
+                .containsExactly(tag + "-bare=\"none\"", tag + "-boxed=\"bubblewrap\"", tag + "-old=null");
+    }
+
+    @Test
     void isReadOnly() {
         long before = count("runners");
 

@@ -123,6 +123,20 @@ public final class AgentRun implements AutoCloseable {
      */
     public ShellCommand.Running start(SecretRedactor redactor, Consumer<Draft> emit, Duration timeoutGrace)
             throws IOException {
+        return start(redactor, emit, timeoutGrace, ShellCommand::start);
+    }
+
+    /** Starts a process: {@link ShellCommand#start(ShellCommand.ArgvSpec, ShellCommand.OutputSink, Duration)}. */
+    @FunctionalInterface
+    public interface Launcher {
+        ShellCommand.Running start(ShellCommand.ArgvSpec spec, ShellCommand.OutputSink sink, Duration timeoutGrace)
+                throws IOException;
+    }
+
+    /** Like {@link #start(SecretRedactor, Consumer, Duration)}, with the process started by {@code launcher}. */
+    public ShellCommand.Running start(
+            SecretRedactor redactor, Consumer<Draft> emit, Duration timeoutGrace, Launcher launcher)
+            throws IOException {
         this.redactor = redactor;
         this.emit = emit;
         if (credential instanceof AgentCredentials.CodexAuthJson auth) {
@@ -158,7 +172,7 @@ public final class AgentRun implements AutoCloseable {
         ShellCommand.ArgvSpec spec =
                 new ShellCommand.ArgvSpec(argv, cwd, environment, promptFile, timeout, Agents.MAX_LINE_BYTES);
         stopGrace = timeoutGrace;
-        ShellCommand.Running process = ShellCommand.start(spec, this::line, timeoutGrace);
+        ShellCommand.Running process = launcher.start(spec, this::line, timeoutGrace);
         running = process;
         if (stopping) {
             // The stream asked for a stop before this method had the process to stop.

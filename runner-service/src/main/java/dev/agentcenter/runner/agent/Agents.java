@@ -132,7 +132,7 @@ public class Agents {
                 ? previousSession(request, codex ? CodexStream.PROVIDER : ClaudeStream.PROVIDER)
                 : null;
 
-        Path stateDirectory = stateRoot().resolve(request.taskId().toString());
+        Path stateDirectory = stateDirectory(request.taskId());
         Path home = stateDirectory.resolve(codex ? "codex" : "claude");
         Path promptFile = stateDirectory.resolve("prompt-" + request.runId() + ".txt");
         try {
@@ -259,6 +259,11 @@ public class Agents {
     /** {@code <workspace root>/.agent-state}: beside the task workspaces, never inside one (task ids are UUIDs). */
     Path stateRoot() {
         return runner.workspaceRoot().toAbsolutePath().normalize().resolve(".agent-state");
+    }
+
+    /** The task's agent state, {@code <workspace root>/.agent-state/<taskId>}: its agents' homes and sessions. */
+    public Path stateDirectory(java.util.UUID taskId) {
+        return stateRoot().resolve(taskId.toString());
     }
 
     /** The prompt and where it came from. */

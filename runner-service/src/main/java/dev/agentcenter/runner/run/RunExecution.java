@@ -19,6 +19,9 @@ import dev.agentcenter.runner.execution.ShellCommand;
 import dev.agentcenter.runner.execution.UnsafeGitConfigException;
 import dev.agentcenter.runner.execution.WorkspaceEscapeException;
 import dev.agentcenter.runner.execution.Workspaces;
+import dev.agentcenter.runner.sandbox.RunScope;
+import dev.agentcenter.runner.sandbox.Sandbox;
+import dev.agentcenter.runner.sandbox.SandboxUnavailableException;
 import dev.agentcenter.support.events.RunEventWriter.Draft;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -69,6 +72,10 @@ final class RunExecution {
     private final GitDelivery delivery;
     private final LoginEnvironment environment;
     private final RunnerSecrets secrets;
+    private final Sandbox sandbox;
+    /** Where the run's commands and agent start; open from after the workspace is prepared until the run ends. */
+    private Sandbox.Session session;
+
     private SecretRedactor redactor;
     private String token;
 
@@ -91,8 +98,10 @@ final class RunExecution {
             Agents agents,
             GitDelivery delivery,
             LoginEnvironment environment,
-            RunnerSecrets secrets) {
+            RunnerSecrets secrets,
+            Sandbox sandbox) {
         this.context = context;
+        this.sandbox = sandbox;
         this.runner = runner;
         this.properties = properties;
         this.dataSource = dataSource;
@@ -139,11 +148,14 @@ final class RunExecution {
         Path workspace = null;
         try {
             workspace = Workspaces.forTask(runner.workspaceRoot(), context.taskId());
+            requireSandboxIfAsked();
             token = tokens.resolve(context.repository());
             redactor = secrets.redactor(token);
             outcome = execute(workspace);
         } catch (RunFailure e) {
             outcome = finish(Outcome.FAILED, e.code(), e.getMessage(), null, workspace, null);
+        } catch (SandboxUnavailableException e) {
+            outcome = finish(Outcome.FAILED, SandboxUnavailableException.CODE, e.getMessage(), null, workspace, null);
         } catch (RuntimeException e) {
             log.error("Run {} failed unexpectedly", context.runId(), e);
             finish(
@@ -154,6 +166,9 @@ final class RunExecution {
                     workspace,
                     null);
         } finally {
+            if (session != null) {
+                session.close();
+            }
             renewer.interrupt();
             journal.close();
         }
@@ -204,6 +219,11 @@ final class RunExecution {
                     null);
         } catch (RunFailure e) {
             return finish(Outcome.FAILED, e.code(), e.getMessage(), null, workspace, null);
+        }
+        try {
+            session = sandbox.open(scope(workspace));
+        } catch (SandboxUnavailableException e) {
+            return finish(Outcome.FAILED, SandboxUnavailableException.CODE, e.getMessage(), null, workspace, null);
         }
         if (!transition("running", describeWork())) {
             return Outcome.FAILED;
@@ -307,6 +327,25 @@ final class RunExecution {
         return lastExit;
     }
 
+    /**
+     * A task that requires a sandbox ({@code config.sandbox.required}) on a runner without one fails here, before
+     * the workspace is touched and before any process starts.
+     */
+    private void requireSandboxIfAsked() {
+        var config = context.config().sandbox();
+        if (config != null && config.requiresSandbox() && sandbox.isolation() == Sandbox.Isolation.NONE) {
+            sandbox.open(scope(Workspaces.forTask(runner.workspaceRoot(), context.taskId())));
+        }
+    }
+
+    private RunScope scope(Path workspace) {
+        return new RunScope(
+                context.runId(),
+                workspace,
+                agents.stateDirectory(context.taskId()),
+                context.config().sandbox());
+    }
+
     private boolean hasAgent() {
         AgentConfig agent = context.config().agent();
         return agent != null && agent.provider() != null && agent.provider() != AgentProvider.NONE;
@@ -347,7 +386,7 @@ final class RunExecution {
         try (AgentRun agent = agents.prepare(request)) {
             redactor = redactor.with(agent.secrets().toArray(String[]::new));
             try {
-                current = agent.start(redactor, journal::output, properties.cancelGrace());
+                current = agent.start(redactor, journal::output, properties.cancelGrace(), session::start);
                 if (cancelRequested || lost) {
                     stopCurrentCommand();
                 }
@@ -410,15 +449,21 @@ final class RunExecution {
         started.put("cwd", cwd.toString());
         journal.log(draft("run.command.started", "info", label + " started", started));
         Duration timeout = command.timeoutSeconds() == null ? null : Duration.ofSeconds(command.timeoutSeconds());
-        ShellCommand.Spec spec = new ShellCommand.Spec(
-                runner.shellCommand(),
-                command.command(),
+        List<String> argv = new ArrayList<>(runner.shellCommand());
+        argv.add(command.command());
+        ShellCommand.ArgvSpec spec = new ShellCommand.ArgvSpec(
+                argv,
                 cwd,
                 environment.forCommand(command.env() == null ? Map.of() : command.env()),
-                timeout);
+                null,
+                timeout,
+                ShellCommand.MAX_LINE_BYTES);
         ShellCommand.Outcome outcome;
         try {
-            current = ShellCommand.start(spec, new OutputLines(journal, redactor, json, Map.of("commandIndex", index)));
+            current = session.start(
+                    spec,
+                    new OutputLines(journal, redactor, json, Map.of("commandIndex", index)),
+                    ShellCommand.TIMEOUT_GRACE);
             if (cancelRequested || lost) {
                 stopCurrentCommand();
             }

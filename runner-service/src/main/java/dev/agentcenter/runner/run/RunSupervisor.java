@@ -5,6 +5,7 @@ import dev.agentcenter.runner.agent.Agents;
 import dev.agentcenter.runner.delivery.GitDelivery;
 import dev.agentcenter.runner.execution.GitWorkspace;
 import dev.agentcenter.runner.execution.LoginEnvironment;
+import dev.agentcenter.runner.sandbox.Sandbox;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -48,6 +49,7 @@ class RunSupervisor implements SmartLifecycle {
     private final GitDelivery delivery;
     private final LoginEnvironment environment;
     private final RunnerSecrets secrets;
+    private final Sandbox sandbox;
     private volatile boolean accepting;
 
     RunSupervisor(
@@ -61,7 +63,9 @@ class RunSupervisor implements SmartLifecycle {
             JdbcClient db,
             GitDelivery delivery,
             LoginEnvironment environment,
-            RunnerSecrets secrets) {
+            RunnerSecrets secrets,
+            Sandbox sandbox) {
+        this.sandbox = sandbox;
         this.loader = loader;
         this.runner = runner;
         this.properties = properties;
@@ -99,7 +103,17 @@ class RunSupervisor implements SmartLifecycle {
             return Acceptance.NOT_DISPATCHABLE;
         }
         RunExecution execution = new RunExecution(
-                context.get(), runner, properties, dataSource, json, tokens, agents, delivery, environment, secrets);
+                context.get(),
+                runner,
+                properties,
+                dataSource,
+                json,
+                tokens,
+                agents,
+                delivery,
+                environment,
+                secrets,
+                sandbox);
         active.put(runId, execution);
         Thread.ofVirtual().name("run-" + runId).start(() -> {
             try {

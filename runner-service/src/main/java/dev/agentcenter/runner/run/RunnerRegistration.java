@@ -1,6 +1,7 @@
 package dev.agentcenter.runner.run;
 
 import dev.agentcenter.runner.RunnerProperties;
+import dev.agentcenter.runner.sandbox.Sandbox;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -28,10 +29,12 @@ class RunnerRegistration implements SmartLifecycle {
     private final JdbcClient db;
     private final RunnerProperties runner;
     private final RunSupervisor supervisor;
+    private final Sandbox sandbox;
     private volatile Thread heartbeat;
     private volatile UUID id;
 
-    RunnerRegistration(JdbcClient db, RunnerProperties runner, RunSupervisor supervisor) {
+    RunnerRegistration(JdbcClient db, RunnerProperties runner, RunSupervisor supervisor, Sandbox sandbox) {
+        this.sandbox = sandbox;
         this.db = db;
         this.runner = runner;
         this.supervisor = supervisor;
@@ -52,11 +55,12 @@ class RunnerRegistration implements SmartLifecycle {
             log.warn("Released {} run(s) this runner held before it restarted", orphaned);
         }
         log.info(
-                "Registered runner {} ({}) at {} with capacity {}",
+                "Registered runner {} ({}) at {} with capacity {}, isolation {}",
                 runner.name(),
                 id,
                 runner.publicUrl(),
-                runner.capacity());
+                runner.capacity(),
+                sandbox.isolation().wire());
         heartbeat = Thread.ofVirtual().name("runner-heartbeat").start(this::heartbeatLoop);
     }
 
@@ -77,11 +81,13 @@ class RunnerRegistration implements SmartLifecycle {
 
     private UUID beat(String status) {
         return db.sql("""
-                        INSERT INTO runners (name, base_url, status, capacity, active_runs, version, last_heartbeat_at)
-                        VALUES (:name, :baseUrl, :status, :capacity, :active, :version, now())
+                        INSERT INTO runners (name, base_url, status, capacity, active_runs, version, isolation,
+                                             last_heartbeat_at)
+                        VALUES (:name, :baseUrl, :status, :capacity, :active, :version, :isolation, now())
                         ON CONFLICT (name) DO UPDATE SET base_url = EXCLUDED.base_url, status = EXCLUDED.status,
                             capacity = EXCLUDED.capacity, active_runs = EXCLUDED.active_runs,
-                            version = EXCLUDED.version, last_heartbeat_at = now(), updated_at = now()
+                            version = EXCLUDED.version, isolation = EXCLUDED.isolation,
+                            last_heartbeat_at = now(), updated_at = now()
                         RETURNING id""")
                 .param("name", runner.name())
                 .param("baseUrl", runner.publicUrl().toString().replaceAll("/+$", ""))
@@ -89,6 +95,7 @@ class RunnerRegistration implements SmartLifecycle {
                 .param("capacity", runner.capacity())
                 .param("active", supervisor.activeCount())
                 .param("version", version())
+                .param("isolation", sandbox.isolation().wire())
                 .query(UUID.class)
                 .single();
     }

@@ -1,6 +1,7 @@
 package dev.agentcenter.runner.web;
 
 import dev.agentcenter.runner.RunnerProperties;
+import dev.agentcenter.runner.sandbox.Sandbox;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -18,8 +19,10 @@ class HealthController {
     private final JdbcClient db;
     private final Clock clock;
     private final RunnerProperties properties;
+    private final Sandbox sandbox;
 
-    HealthController(JdbcClient db, Clock clock, RunnerProperties properties) {
+    HealthController(JdbcClient db, Clock clock, RunnerProperties properties, Sandbox sandbox) {
+        this.sandbox = sandbox;
         this.db = db;
         this.clock = clock;
         this.properties = properties;
@@ -38,6 +41,11 @@ class HealthController {
         body.put("status", databaseUp ? "ok" : "degraded");
         body.put("database", databaseUp ? "up" : "down");
         body.put("name", properties.name());
+        // "none" is a warning, not a failure: the runner works, but its runs see the host (see README "Isolation").
+        body.put("isolation", sandbox.isolation().wire());
+        if (sandbox.isolation() == Sandbox.Isolation.NONE) {
+            body.put("warning", "Runs are not isolated: commands and agents run on this host as the runner's user.");
+        }
         body.put("timestamp", Instant.now(clock));
         return ResponseEntity.status(databaseUp ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
                 .body(body);

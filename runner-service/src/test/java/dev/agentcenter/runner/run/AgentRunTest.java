@@ -41,6 +41,9 @@ class AgentRunTest extends AgentFixture {
         registry.add(
                 "agent-center.agents.claude-path", () -> FAKES.resolve("claude").toString());
         registry.add("agent-center.agents.timeout", () -> "10s");
+        // The fake CLIs write down how they were called next to themselves, outside any workspace: this class tests
+        // the runner and the agents' protocol on the host; RealAgentCliTest runs the real CLIs in the sandbox.
+        registry.add("agent-center.sandbox.mode", () -> "none");
         // The runner's own keys: none for OpenAI (so a missing credential can be tested), one for Anthropic.
         registry.add("agent-center.agents.openai-api-key", () -> "");
         registry.add("agent-center.agents.anthropic-api-key", () -> RUNNER_ANTHROPIC_KEY);

@@ -551,7 +551,7 @@ class GitDeliveryTest extends RunnerFixture {
     }
 
     private static String gitOutput(Path directory, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("git"));
+        List<String> command = new ArrayList<>(List.of("git", "-c", "safe.directory=*"));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command)
                 .directory(directory.toFile())
@@ -563,7 +563,7 @@ class GitDeliveryTest extends RunnerFixture {
     }
 
     private static int gitExitCode(Path directory, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("git"));
+        List<String> command = new ArrayList<>(List.of("git", "-c", "safe.directory=*"));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command)
                 .directory(directory.toFile())

@@ -16,14 +16,17 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
 /**
  * Issue 12, finding 5: a run's own commands own the workspace, {@code .git} included. They point {@code origin} at a
  * server of theirs, install hooks and set {@code core.fsmonitor}; the runner's fetch, commit and push that follow must
  * still go to the remote computed from {@code RUNNER_GIT_BASE_URL}, run none of those programs, and never hand the
- * repository token to anyone else.
+ * repository token to anyone else. {@code RUNNER_SANDBOX=none}: the runner's git must hold without a sandbox, and
+ * the commands here leave markers outside their workspace for the test to find, which a sandbox would refuse.
  */
+@TestPropertySource(properties = "agent-center.sandbox.mode=none")
 class GitHardeningTest extends RunnerFixture {
 
     private HttpServer attacker;

@@ -67,6 +67,9 @@ class LoginEnvironmentRunTest extends RunnerFixture {
         registry.add("agent-center.agents.claude-path", () -> "claude");
         registry.add("agent-center.agents.anthropic-api-key", () -> "sk-ant-runner-login-env-0123456789abcdef");
         registry.add("agent-center.agents.timeout", () -> "30s");
+        // The fake CLIs write down how they were called next to themselves, outside any workspace: this class tests
+        // the runner and the agents' protocol on the host; RealAgentCliTest runs the real CLIs in the sandbox.
+        registry.add("agent-center.sandbox.mode", () -> "none");
     }
 
     @Autowired

@@ -55,7 +55,7 @@ class RunExecutionTest extends RunnerFixture {
 
         assertThat(storedDiffFiles(run)).contains("mine.txt").contains("added");
         Path workspace = Path.of(column(run, "workspace_path"));
-        Process log = new ProcessBuilder("git", "log", "--format=%s")
+        Process log = new ProcessBuilder("git", "-c", "safe.directory=*", "log", "--format=%s")
                 .directory(workspace.toFile())
                 .redirectErrorStream(true)
                 .start();

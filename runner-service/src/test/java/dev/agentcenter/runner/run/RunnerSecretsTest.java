@@ -6,11 +6,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.springframework.test.context.TestPropertySource;
 
 /**
  * Issue 12, finding 3, without a sandbox: what a {@code safe}-mode command can reach of the runner, and that what it
- * prints of the runner's own secrets is stored as {@code [REDACTED]}.
+ * prints of the runner's own secrets is stored as {@code [REDACTED]}. {@code RUNNER_SANDBOX=none}: this is the worst
+ * case, a command on the host whose parent is the runner (with a sandbox its parent is bubblewrap's init, see
+ * HostileRunTest).
  */
+@TestPropertySource(properties = "agent-center.sandbox.mode=none")
 class RunnerSecretsTest extends RunnerFixture {
 
     @Test

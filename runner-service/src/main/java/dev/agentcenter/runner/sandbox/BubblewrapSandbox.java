@@ -1,0 +1,313 @@
+package dev.agentcenter.runner.sandbox;
+
+import dev.agentcenter.runner.execution.ShellCommand;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs every process of a run under bubblewrap ({@code bwrap}), the namespace tool Flatpak and Claude Code's sandbox
+ * use. Each process gets:
+ *
+ * <ul>
+ *   <li>a mount namespace whose root is empty but for the system read-only ({@code /usr}, {@code /bin}, {@code /lib*},
+ *       {@code /etc}, {@code /opt}), the tool directories of its {@code PATH} and its program read-only, a private
+ *       {@code /tmp} and {@code HOME} ({@code /home/run}), and read-write the run's workspace and its task's agent
+ *       state, both at their host paths (so paths in output, diffs and agent sessions are the host's). Other
+ *       workspaces, the runner's data directory and the runner user's home ({@code ~/.ssh}, {@code ~/.config}, …) do
+ *       not exist in it;
+ *   <li>its own PID namespace with a fresh {@code /proc}: it sees only its own processes, and when its first process
+ *       ends the kernel kills everything left in the namespace, {@code setsid} daemons included. {@code
+ *       --die-with-parent} does the same when the runner stops it (cancel, timeout) or dies;
+ *   <li>its own IPC and UTS namespaces and a new session (no {@code TIOCSTI} into the runner's terminal);
+ *   <li>an unprivileged identity. A runner that is root starts bwrap as root (it can then bind directories only
+ *       root can reach) and bwrap runs {@code setpriv} to become {@code RUNNER_SANDBOX_UID} with no capabilities,
+ *       no supplementary groups and an empty bounding set; the workspace and the agent state are handed to that uid
+ *       when the run opens (the runner's own git reads them with {@code safe.directory}). A runner that is not root
+ *       runs bwrap in a user namespace as itself.
+ * </ul>
+ *
+ * The network is the host's in this class; network namespaces and resource limits are added by the {@code net} and
+ * {@code limits} packages.
+ */
+final class BubblewrapSandbox implements Sandbox {
+
+    private static final Logger log = LoggerFactory.getLogger(BubblewrapSandbox.class);
+
+    /** {@code HOME} inside the sandbox, a per-run directory. */
+    static final String HOME = "/home/run";
+    /** The user name of {@code RUNNER_SANDBOX_UID} inside the sandbox when the host has none for it. */
+    static final String USER = "run";
+
+    private static final List<String> SYSTEM_DIRECTORIES = List.of("/usr", "/etc", "/opt");
+    /** Top-level directories that are usually symlinks into {@code /usr} (merged /usr) and else directories. */
+    private static final List<String> SYSTEM_LINKS = List.of("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
+
+    private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
+    /** System binaries a sandboxed process does not see (they are empty there). */
+    private static final List<Path> HIDDEN_TOOLS = List.of(Path.of("/usr/bin/bwrap"), Path.of("/usr/local/bin/bwrap"));
+
+    private final String bwrap;
+    private final boolean root;
+    private final int uid;
+    private final Path scratchRoot;
+    private final ToolPaths tools;
+    private final Path passwd;
+    private final Path group;
+
+    /**
+     * @param scratchRoot a directory only the runner uses, for each run's private {@code /tmp} and {@code HOME}; it
+     *     is never visible inside a sandbox
+     * @param root whether the runner is root (then processes become {@code uid})
+     */
+    BubblewrapSandbox(String bwrap, boolean root, int uid, Path scratchRoot, ToolPaths tools) throws IOException {
+        this.bwrap = bwrap;
+        this.root = root;
+        this.uid = uid;
+        this.scratchRoot = scratchRoot.toAbsolutePath().normalize();
+        this.tools = tools;
+        Files.createDirectories(this.scratchRoot);
+        if (root) {
+            // The sandbox's user must have a name and a home: git, ssh and npm ask the passwd database.
+            this.passwd =
+                    identityFile("passwd", USER + ":x:" + uid + ":" + uid + ":Agent Center run:" + HOME + ":/bin/sh");
+            this.group = identityFile("group", USER + ":x:" + uid + ":");
+        } else {
+            this.passwd = null;
+            this.group = null;
+        }
+    }
+
+    @Override
+    public Isolation isolation() {
+        return Isolation.BUBBLEWRAP;
+    }
+
+    @Override
+    public Session open(RunScope scope) {
+        Path runScratch = scratchRoot.resolve(scope.runId().toString());
+        try {
+            Files.createDirectories(runScratch.resolve("home"));
+            Files.createDirectories(runScratch.resolve("tmp"));
+            if (root) {
+                Ownership.give(runScratch, uid);
+                Ownership.give(scope.workspace(), uid);
+                Ownership.give(scope.agentState(), uid);
+            }
+        } catch (IOException e) {
+            throw new SandboxUnavailableException("Could not prepare the run's sandbox: " + e.getMessage());
+        }
+        return new RunSession(scope, runScratch);
+    }
+
+    /** The argument vector that runs {@code spec} inside the run's sandbox. */
+    List<String> argv(RunScope scope, Path runScratch, ShellCommand.ArgvSpec spec) {
+        Mounts mounts = new Mounts();
+        mounts.add("--ro-bind", Path.of("/usr"), Path.of("/usr"));
+        for (String name : SYSTEM_LINKS) {
+            Path path = Path.of(name);
+            if (Files.isSymbolicLink(path)) {
+                try {
+                    mounts.raw("--symlink", Files.readSymbolicLink(path).toString(), name);
+                } catch (IOException e) {
+                    // unreadable link: leave it out
+                }
+            } else if (Files.isDirectory(path)) {
+                mounts.add("--ro-bind", path, path);
+            }
+        }
+        for (String name : SYSTEM_DIRECTORIES.subList(1, SYSTEM_DIRECTORIES.size())) {
+            Path path = Path.of(name);
+            if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+                mounts.add("--ro-bind", path, path);
+            }
+        }
+        for (Path hidden : HIDDEN_TOOLS) {
+            if (Files.isRegularFile(hidden)) {
+                // Tools that nest a sandbox (Codex's workspace-write) prefer a system bwrap to the one they bring, and
+                // Debian's (0.8) lacks the --argv0 Codex needs: hidden, they use their own.
+                mounts.raw("--ro-bind", "/dev/null", hidden.toString());
+            }
+        }
+        if (passwd != null) {
+            mounts.raw("--ro-bind", passwd.toString(), "/etc/passwd");
+            mounts.raw("--ro-bind", group.toString(), "/etc/group");
+        }
+        mounts.raw("--proc", "/proc");
+        mounts.raw("--dev", "/dev");
+        mounts.add("--bind", runScratch.resolve("tmp"), Path.of("/tmp"));
+        mounts.add("--bind", runScratch.resolve("home"), Path.of(HOME));
+        for (Path tool : tools.readOnly(spec, scope)) {
+            mounts.add("--ro-bind", tool, tool);
+        }
+        mounts.add("--bind", scope.workspace(), scope.workspace());
+        if (Files.isDirectory(scope.agentState())) {
+            mounts.add("--bind", scope.agentState(), scope.agentState());
+        }
+        List<String> argv = new ArrayList<>();
+        argv.add(bwrap);
+        argv.addAll(List.of(
+                "--die-with-parent",
+                "--new-session",
+                "--unshare-pid",
+                "--unshare-ipc",
+                "--unshare-uts",
+                "--unshare-cgroup-try",
+                "--hostname",
+                "sandbox"));
+        if (!root) {
+            argv.add("--unshare-user");
+        }
+        argv.addAll(mounts.args());
+        argv.addAll(List.of("--chdir", spec.cwd().toAbsolutePath().normalize().toString()));
+        if (root) {
+            argv.addAll(List.of("--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--"));
+            argv.addAll(List.of(
+                    SETPRIV.toString(),
+                    "--reuid=" + uid,
+                    "--regid=" + uid,
+                    "--clear-groups",
+                    "--inh-caps=-all",
+                    "--bounding-set=-all",
+                    "--"));
+        } else {
+            argv.add("--");
+        }
+        argv.addAll(spec.argv());
+        return argv;
+    }
+
+    /** The process's environment inside: its own, with the sandbox's {@code HOME}, {@code TMPDIR} and user. */
+    Map<String, String> environment(Map<String, String> env) {
+        Map<String, String> inside = new HashMap<>(env);
+        inside.put("HOME", HOME);
+        inside.put("TMPDIR", "/tmp");
+        if (root) {
+            inside.put("USER", USER);
+            inside.put("LOGNAME", USER);
+        }
+        return inside;
+    }
+
+    private Path identityFile(String name, String line) throws IOException {
+        Path host = Path.of("/etc", name);
+        String content = Files.isReadable(host) ? Files.readString(host, StandardCharsets.UTF_8) : "";
+        boolean known = content.lines().anyMatch(entry -> {
+            String[] fields = entry.split(":", -1);
+            return fields.length > 2 && fields[2].equals(Integer.toString(uid));
+        });
+        if (!known) {
+            content = (content.isEmpty() || content.endsWith("\n") ? content : content + "\n") + line + "\n";
+        }
+        Path file = scratchRoot.resolve(name);
+        Files.writeString(file, content, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private final class RunSession implements Session {
+        private final RunScope scope;
+        private final Path runScratch;
+
+        RunSession(RunScope scope, Path runScratch) {
+            this.scope = scope;
+            this.runScratch = runScratch;
+        }
+
+        @Override
+        public ShellCommand.Running start(
+                ShellCommand.ArgvSpec spec, ShellCommand.OutputSink sink, Duration timeoutGrace) throws IOException {
+            if (root) {
+                // The runner writes into the agent state just before an agent starts (a Codex auth.json).
+                Ownership.give(scope.agentState(), uid);
+            }
+            ShellCommand.ArgvSpec inside = new ShellCommand.ArgvSpec(
+                    argv(scope, runScratch, spec),
+                    spec.cwd(),
+                    environment(spec.env()),
+                    spec.stdin(),
+                    spec.timeout(),
+                    spec.maxLineBytes());
+            return ShellCommand.start(inside, sink, timeoutGrace);
+        }
+
+        @Override
+        public void close() {
+            try (Stream<Path> files = Files.walk(runScratch)) {
+                for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(path);
+                }
+            } catch (IOException | RuntimeException e) {
+                log.warn("Could not remove the sandbox directory {}: {}", runScratch, e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * bwrap's mount arguments. A bind target whose parent does not exist yet inside gets its missing ancestors as
+     * {@code 0755} directories first: bwrap would otherwise create them {@code 0700} and owned by root, which the
+     * sandbox's uid could not pass through.
+     */
+    private static final class Mounts {
+        private final List<String> args = new ArrayList<>();
+        private final List<Path> mounted = new ArrayList<>();
+        private final java.util.Set<Path> created = new java.util.HashSet<>();
+
+        void add(String kind, Path source, Path target) {
+            if (covered(target)) {
+                return; // already visible through a bind of a directory above it
+            }
+            ensureAncestors(target);
+            raw(kind, source.toString(), target.toString());
+            mounted.add(target);
+        }
+
+        void raw(String... parts) {
+            args.addAll(List.of(parts));
+        }
+
+        private void ensureAncestors(Path target) {
+            List<Path> missing = new ArrayList<>();
+            for (Path parent = target.getParent();
+                    parent != null && parent.getParent() != null;
+                    parent = parent.getParent()) {
+                if (created.contains(parent) || mountedAt(parent)) {
+                    break;
+                }
+                missing.addFirst(parent);
+            }
+            for (Path directory : missing) {
+                args.addAll(List.of("--perms", "0755", "--dir", directory.toString()));
+                created.add(directory);
+            }
+        }
+
+        private boolean covered(Path target) {
+            return mounted.stream().anyMatch(target::startsWith) && !mountedWritableAbove(target);
+        }
+
+        /** Under the private /tmp (a writable bind) a new mount is still needed: /tmp is not the host's. */
+        private boolean mountedWritableAbove(Path target) {
+            return mounted.stream()
+                    .anyMatch(m -> target.startsWith(m) && (m.equals(Path.of("/tmp")) || m.equals(Path.of(HOME))));
+        }
+
+        private boolean mountedAt(Path path) {
+            return mounted.contains(path);
+        }
+
+        List<String> args() {
+            return args;
+        }
+    }
+}

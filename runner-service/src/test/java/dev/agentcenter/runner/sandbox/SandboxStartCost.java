@@ -1,0 +1,84 @@
+package dev.agentcenter.runner.sandbox;
+
+import dev.agentcenter.runner.agent.Agents;
+import dev.agentcenter.runner.execution.ShellCommand;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Benchmark, not a test: what the sandbox adds to a command's start. Runs {@code bash -c 'echo hi'} through {@link
+ * NoSandbox} and through {@link BubblewrapSandbox}, interleaved, and prints p50/p95 of start-to-end per command and
+ * the difference. Run after {@code test-compile}:
+ *
+ * <pre>java -cp "runner-service/target/classes:runner-service/target/test-classes:$(cat cp.txt)" \
+ *     dev.agentcenter.runner.sandbox.SandboxStartCost [runs]</pre>
+ *
+ * (with {@code cp.txt} from {@code ./mvnw -q -o -pl runner-service dependency:build-classpath
+ * -Dmdep.outputFile=cp.txt}).
+ */
+public final class SandboxStartCost {
+
+    private SandboxStartCost() {}
+
+    public static void main(String[] args) throws Exception {
+        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 100;
+        Path root = Files.createTempDirectory("sandbox-cost");
+        Path workspaceRoot = Files.createDirectories(root.resolve("workspaces"));
+        Path workspace =
+                Files.createDirectories(workspaceRoot.resolve(UUID.randomUUID().toString()));
+        Path state = workspaceRoot.resolve(".agent-state").resolve(workspace.getFileName());
+        SandboxProperties properties =
+                new SandboxProperties(SandboxProperties.Mode.BUBBLEWRAP, "bwrap", 61000, List.of());
+        Sandbox bubblewrap = SandboxConfiguration.choose(properties, workspaceRoot, Agents.runningAsRoot());
+        Sandbox none = new NoSandbox("benchmark");
+        RunScope scope = new RunScope(UUID.randomUUID(), workspace, state, null);
+        ShellCommand.ArgvSpec spec = new ShellCommand.ArgvSpec(
+                List.of("bash", "-c", "echo hi"),
+                workspace,
+                Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"), "LANG", "C.UTF-8"),
+                null,
+                Duration.ofSeconds(30),
+                ShellCommand.MAX_LINE_BYTES);
+        List<Long> plain = new ArrayList<>();
+        List<Long> boxed = new ArrayList<>();
+        try (Sandbox.Session plainSession = none.open(scope);
+                Sandbox.Session boxedSession = bubblewrap.open(scope)) {
+            for (int i = 0; i < 10; i++) { // warm-up
+                time(plainSession, spec);
+                time(boxedSession, spec);
+            }
+            for (int i = 0; i < runs; i++) {
+                plain.add(time(plainSession, spec));
+                boxed.add(time(boxedSession, spec));
+            }
+        }
+        System.out.printf("%d runs of `bash -c 'echo hi'` each, interleaved%n", runs);
+        System.out.printf("no sandbox:  p50 %.1f ms, p95 %.1f ms%n", p(plain, 50), p(plain, 95));
+        System.out.printf("bubblewrap:  p50 %.1f ms, p95 %.1f ms%n", p(boxed, 50), p(boxed, 95));
+        System.out.printf("added:       p50 %.1f ms%n", p(boxed, 50) - p(plain, 50));
+    }
+
+    private static long time(Sandbox.Session session, ShellCommand.ArgvSpec spec) throws Exception {
+        long started = System.nanoTime();
+        ShellCommand.Outcome outcome =
+                session.start(spec, (stream, line) -> {}, Duration.ofSeconds(1)).await();
+        long elapsed = System.nanoTime() - started;
+        if (outcome.exitCode() != 0) {
+            throw new IllegalStateException("exit " + outcome.exitCode());
+        }
+        return elapsed;
+    }
+
+    private static double p(List<Long> nanos, int percentile) {
+        List<Long> sorted = new ArrayList<>(nanos);
+        Collections.sort(sorted);
+        int index = Math.min(sorted.size() - 1, (int) Math.ceil(percentile / 100.0 * sorted.size()) - 1);
+        return sorted.get(Math.max(0, index)) / 1e6;
+    }
+}
