@@ -324,6 +324,7 @@ final class RunExecution {
             lastExit = runCommand(workspace, policy, commands.get(index), index, commands.size());
         }
         requireOutputWithinLimit();
+        requireWithinSandboxLimits();
         return lastExit;
     }
 
@@ -343,7 +344,8 @@ final class RunExecution {
                 context.runId(),
                 workspace,
                 agents.stateDirectory(context.taskId()),
-                context.config().sandbox());
+                context.config().sandbox(),
+                hasAgent() ? context.config().agent().provider() : null);
     }
 
     private boolean hasAgent() {
@@ -406,6 +408,7 @@ final class RunExecution {
             throw new RunFailure(e.code(), e.getMessage());
         }
         requireOutputWithinLimit();
+        requireWithinSandboxLimits();
         if (!result.ok() && !result.cancelled()) {
             throw result.exitCode() != null
                     ? new CommandFailure(result.code(), result.message(), result.exitCode())
@@ -487,6 +490,7 @@ final class RunExecution {
         String message = ok ? label + " finished" : label + " failed with exit code " + outcome.exitCode();
         journal.log(draft("run.command.finished", ok ? "info" : "error", message, finished));
         requireOutputWithinLimit();
+        requireWithinSandboxLimits();
         if (outcome.timedOut()) {
             throw new CommandFailure(
                     "command_timed_out",
@@ -685,6 +689,18 @@ final class RunExecution {
                     "The run printed more than " + properties.maxOutputBytes() + " bytes of output"
                             + " (RUNNER_MAX_OUTPUT_BYTES), so it was stopped. What its processes printed while they"
                             + " were stopping is kept up to 1 MiB more; the rest was counted and not stored.");
+        }
+    }
+
+    /**
+     * A run that went past a resource limit of its sandbox (memory, processes, disk) has had everything it ran killed;
+     * it fails with the limit's code ({@code memory_limit_exceeded}, …).
+     */
+    private void requireWithinSandboxLimits() {
+        if (session != null) {
+            session.limitBreach().ifPresent(breach -> {
+                throw new RunFailure(breach.code(), breach.message());
+            });
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.agentcenter.runner.sandbox;
 
 import dev.agentcenter.model.AgentProvider;
+import dev.agentcenter.model.SandboxConfig;
 import dev.agentcenter.runner.sandbox.limits.CgroupHost;
 import dev.agentcenter.runner.sandbox.limits.LimitWatch;
 import dev.agentcenter.runner.sandbox.limits.ResourceLimits;
@@ -70,6 +71,20 @@ public final class Confinements {
     /** What cannot be enforced on this host, if anything: for {@code /health}. */
     public Optional<String> limitsProblem() {
         return cgroups.problem();
+    }
+
+    /** The confinement of the run of {@code scope}, as its task's {@code config.sandbox} asks. */
+    RunConfinement open(RunScope scope) throws IOException {
+        SandboxConfig config = scope.config();
+        NetworkMode mode = config == null || config.network() == null
+                ? null
+                : NetworkMode.parse(config.network().name());
+        return open(
+                scope.runId(),
+                mode,
+                config == null ? null : config.allowedHosts(),
+                scope.agent(),
+                List.of(scope.workspace(), scope.agentState()));
     }
 
     /**

@@ -35,7 +35,7 @@ public final class RunCgroup implements AutoCloseable {
                 .map(dir -> "echo $$ > '" + dir.resolve("cgroup.procs") + "'")
                 .collect(Collectors.joining(" && "));
         return List.of(
-                "sh",
+                "/bin/sh",
                 "-c",
                 join
                         + " || { echo 'agent-center: could not enter the run'\"'\"'s cgroup' >&2; exit 125; }\nexec \"$@\"",

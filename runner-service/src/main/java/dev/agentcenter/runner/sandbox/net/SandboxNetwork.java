@@ -170,7 +170,7 @@ public final class SandboxNetwork implements AutoCloseable {
         }
         script.append("; do n=$((n+1)); [ $n -lt ").append(LISTEN_CHECKS).append(" ] || break; done 2>/dev/null\n");
         if (bwrap == null) {
-            launcher.addAll(List.of("sh", "-c", script + "exec \"$@\"\n", "agent-center-net"));
+            launcher.addAll(List.of("/bin/sh", "-c", script + "exec \"$@\"\n", "agent-center-net"));
         } else {
             startHolder(bwrap, script + "echo ready\nwait\n");
         }
