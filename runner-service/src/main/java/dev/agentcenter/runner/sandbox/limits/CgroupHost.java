@@ -50,7 +50,8 @@ public final class CgroupHost {
         }
     }
 
-    static CgroupHost detect(List<String> membership, List<String> mountinfo) {
+    /** From the contents of {@code /proc/self/cgroup} and {@code /proc/self/mountinfo} (empty: no cgroups). */
+    public static CgroupHost detect(List<String> membership, List<String> mountinfo) {
         Map<String, String> ownPaths = new LinkedHashMap<>(); // controller ("" for v2) -> own cgroup path
         for (String line : membership) {
             String[] parts = line.split(":", 3);
@@ -132,6 +133,10 @@ public final class CgroupHost {
         Map<String, Path> dirs = new LinkedHashMap<>();
         try {
             for (Map.Entry<String, Path> parent : parents.entrySet()) {
+                if (parent.getKey().equals("cpu") && limits.cpuCap() <= 0) {
+                    // Each hierarchy joined costs the command's start a cgroup migration (an RCU grace period).
+                    continue;
+                }
                 Path dir = parent.getValue().resolve(name);
                 Files.createDirectories(dir);
                 dirs.put(parent.getKey(), dir);
