@@ -91,6 +91,9 @@ class AgentDeliveryEndToEndTest {
                 "RUNNER_GITHUB_API_BASE_URL", github.server.url("/").toString(),
                 "RUNNER_GIT_AUTHOR_NAME", "E2E Delivery Bot",
                 "RUNNER_GIT_AUTHOR_EMAIL", "e2e-bot@example.test",
+                // The fake agent writes how it was called, and waits for a gate file, next to itself outside any
+                // workspace, which a sandbox hides; the real CLIs run sandboxed in runner-service's RealAgentCliTest.
+                "RUNNER_SANDBOX", "none",
                 // the stored credential must be what reaches the agent, not one from the runner's environment
                 "ANTHROPIC_API_KEY", ""));
         rest = new RestCalls(stack.apiUrl());

@@ -51,7 +51,8 @@ final class BubblewrapSandbox implements Sandbox {
     /** The user name of {@code RUNNER_SANDBOX_UID} inside the sandbox when the host has none for it. */
     static final String USER = "run";
 
-    private static final List<String> SYSTEM_DIRECTORIES = List.of("/usr", "/etc", "/opt");
+    /** System directories bound read-only besides {@code /usr}. */
+    private static final List<String> SYSTEM_DIRECTORIES = List.of("/etc", "/opt");
     /** Top-level directories that are usually symlinks into {@code /usr} (merged /usr) and else directories. */
     private static final List<String> SYSTEM_LINKS = List.of("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
 
@@ -145,7 +146,7 @@ final class BubblewrapSandbox implements Sandbox {
                 mounts.add("--ro-bind", path, path);
             }
         }
-        for (String name : SYSTEM_DIRECTORIES.subList(1, SYSTEM_DIRECTORIES.size())) {
+        for (String name : SYSTEM_DIRECTORIES) {
             Path path = Path.of(name);
             if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
                 mounts.add("--ro-bind", path, path);
@@ -287,13 +288,18 @@ final class BubblewrapSandbox implements Sandbox {
             if (confinement != null) {
                 confinement.close(); // kills what is left in the run's cgroup, stops its proxy
             }
-            try (Stream<Path> files = Files.walk(runScratch)) {
-                for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(path);
-                }
-            } catch (IOException | RuntimeException e) {
-                log.warn("Could not remove the sandbox directory {}: {}", runScratch, e.getMessage());
+            deleteTree(runScratch);
+        }
+    }
+
+    /** Deletes a directory tree (links themselves, never what they point to); logs what it could not delete. */
+    static void deleteTree(Path directory) {
+        try (Stream<Path> files = Files.walk(directory)) {
+            for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
             }
+        } catch (IOException | RuntimeException e) {
+            log.warn("Could not remove the sandbox directory {}: {}", directory, e.getMessage());
         }
     }
 

@@ -125,7 +125,7 @@ public class SandboxConfiguration {
             Thread.currentThread().interrupt();
             return "the probe was interrupted";
         } finally {
-            delete(probe);
+            BubblewrapSandbox.deleteTree(probe);
         }
     }
 
@@ -136,15 +136,5 @@ public class SandboxConfiguration {
     private static String abbreviate(String text) {
         String line = text.replace('\n', ' ');
         return line.length() > 300 ? line.substring(0, 300) + "…" : line;
-    }
-
-    private static void delete(Path directory) {
-        try (var files = Files.walk(directory)) {
-            for (Path path : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            log.debug("Could not remove the probe directory {}: {}", directory, e.getMessage());
-        }
     }
 }
