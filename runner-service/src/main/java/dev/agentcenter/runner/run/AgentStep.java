@@ -90,6 +90,7 @@ final class AgentStep {
             throw new RunFailure(e.code(), e.getMessage());
         }
         run.requireOutputWithinLimit();
+        run.requireWithinSandboxLimits();
         requireWithinBudget(budget);
         if (!result.ok() && !result.cancelled()) {
             throw result.exitCode() != null

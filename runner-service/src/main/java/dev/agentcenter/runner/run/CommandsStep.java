@@ -109,6 +109,7 @@ final class CommandsStep {
         String message = ok ? label + " finished" : label + " failed with exit code " + outcome.exitCode();
         run.journal().log(run.draft(RunEventTypes.RUN_COMMAND_FINISHED, ok ? "info" : "error", message, finished));
         run.requireOutputWithinLimit();
+        run.requireWithinSandboxLimits();
         if (outcome.timedOut()) {
             throw new CommandFailure(
                     "command_timed_out",

@@ -218,6 +218,7 @@ final class RunExecution {
             lastExit = commands.runCommand(workspace, policy, specs.get(index), index, specs.size());
         }
         run.requireOutputWithinLimit();
+        run.requireWithinSandboxLimits();
         return lastExit;
     }
 
@@ -347,6 +348,7 @@ final class RunExecution {
                 context.runId(),
                 workspace,
                 agents.stateDirectory(context.taskId()),
-                context.config().sandbox());
+                context.config().sandbox(),
+                hasAgent() ? context.config().agent().provider() : null);
     }
 }

@@ -213,6 +213,19 @@ final class RunScope {
         ShellCommand.Running start() throws IOException;
     }
 
+    /**
+     * A run that went past a resource limit of its sandbox (memory, processes, disk) has had everything it ran killed;
+     * it fails with the limit's code ({@code memory_limit_exceeded}, …).
+     */
+    void requireWithinSandboxLimits() {
+        if (session != null) {
+            session.limitBreach().ifPresent(breach -> {
+                metrics.sandboxLimitHit(breach.code().replace("_limit_exceeded", ""));
+                throw new RunFailure(breach.code(), breach.message());
+            });
+        }
+    }
+
     void requireOutputWithinLimit() {
         if (outputLimited) {
             throw new RunFailure(

@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  *       runs bwrap in a user namespace as itself.
  * </ul>
  *
- * The network is the host's in this class; network namespaces and resource limits are added by the {@code net} and
- * {@code limits} packages.
+ * With {@link Confinements} (the runner's), each run also gets its own network, whose only way out is the egress proxy
+ * ({@code net}), and its own cgroup with memory, process and CPU limits and a measured disk use ({@code limits}):
+ * see {@link RunConfinement} for where they go in the command line.
  */
 final class BubblewrapSandbox implements Sandbox {
 
@@ -66,6 +67,8 @@ final class BubblewrapSandbox implements Sandbox {
     private final ToolPaths tools;
     private final Path passwd;
     private final Path group;
+    /** The network and limits of each run; null for none (the host's network, no limits). */
+    private final Confinements confinements;
 
     /**
      * @param scratchRoot a directory only the runner uses, for each run's private {@code /tmp} and {@code HOME}; it
@@ -73,7 +76,13 @@ final class BubblewrapSandbox implements Sandbox {
      * @param root whether the runner is root (then processes become {@code uid})
      */
     BubblewrapSandbox(String bwrap, boolean root, int uid, Path scratchRoot, ToolPaths tools) throws IOException {
+        this(bwrap, root, uid, scratchRoot, tools, null);
+    }
+
+    BubblewrapSandbox(String bwrap, boolean root, int uid, Path scratchRoot, ToolPaths tools, Confinements confinements)
+            throws IOException {
         this.bwrap = bwrap;
+        this.confinements = confinements;
         this.root = root;
         this.uid = uid;
         this.scratchRoot = scratchRoot.toAbsolutePath().normalize();
@@ -109,11 +118,20 @@ final class BubblewrapSandbox implements Sandbox {
         } catch (IOException e) {
             throw new SandboxUnavailableException("Could not prepare the run's sandbox: " + e.getMessage());
         }
-        return new RunSession(scope, runScratch);
+        RunConfinement confinement = null;
+        if (confinements != null) {
+            try {
+                confinement = confinements.open(scope);
+            } catch (IOException | RuntimeException e) {
+                throw new SandboxUnavailableException(
+                        "Could not set up the run's network and limits: " + e.getMessage());
+            }
+        }
+        return new RunSession(scope, runScratch, confinement);
     }
 
-    /** The argument vector that runs {@code spec} inside the run's sandbox. */
-    List<String> argv(RunScope scope, Path runScratch, ShellCommand.ArgvSpec spec) {
+    /** The argument vector that runs {@code spec} inside the run's sandbox (and its confinement, if any). */
+    List<String> argv(RunScope scope, Path runScratch, ShellCommand.ArgvSpec spec, RunConfinement confinement) {
         Mounts mounts = new Mounts();
         mounts.add("--ro-bind", Path.of("/usr"), Path.of("/usr"));
         for (String name : SYSTEM_LINKS) {
@@ -157,6 +175,9 @@ final class BubblewrapSandbox implements Sandbox {
             mounts.add("--bind", scope.agentState(), scope.agentState());
         }
         List<String> argv = new ArrayList<>();
+        if (confinement != null) {
+            argv.addAll(confinement.beforeBwrap()); // join the run's cgroup, enter its network namespace
+        }
         argv.add(bwrap);
         argv.addAll(List.of(
                 "--die-with-parent",
@@ -171,6 +192,9 @@ final class BubblewrapSandbox implements Sandbox {
             argv.add("--unshare-user");
         }
         argv.addAll(mounts.args());
+        if (confinement != null) {
+            argv.addAll(confinement.bwrapArguments());
+        }
         argv.addAll(List.of("--chdir", spec.cwd().toAbsolutePath().normalize().toString()));
         if (root) {
             argv.addAll(List.of("--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--"));
@@ -184,6 +208,9 @@ final class BubblewrapSandbox implements Sandbox {
                     "--"));
         } else {
             argv.add("--");
+        }
+        if (confinement != null) {
+            argv.addAll(confinement.beforeCommand()); // as the run's uid: the proxy's listeners, if per command
         }
         argv.addAll(spec.argv());
         return argv;
@@ -219,10 +246,17 @@ final class BubblewrapSandbox implements Sandbox {
     private final class RunSession implements Session {
         private final RunScope scope;
         private final Path runScratch;
+        private final RunConfinement confinement;
 
-        RunSession(RunScope scope, Path runScratch) {
+        RunSession(RunScope scope, Path runScratch, RunConfinement confinement) {
             this.scope = scope;
             this.runScratch = runScratch;
+            this.confinement = confinement;
+        }
+
+        @Override
+        public java.util.Optional<RunConfinement.Breach> limitBreach() {
+            return confinement == null ? java.util.Optional.empty() : confinement.breach();
         }
 
         @Override
@@ -233,17 +267,27 @@ final class BubblewrapSandbox implements Sandbox {
                 Ownership.give(scope.agentState(), uid);
             }
             ShellCommand.ArgvSpec inside = new ShellCommand.ArgvSpec(
-                    argv(scope, runScratch, spec),
+                    argv(scope, runScratch, spec, confinement),
                     spec.cwd(),
-                    environment(spec.env()),
+                    confined(environment(spec.env())),
                     spec.stdin(),
                     spec.timeout(),
                     spec.maxLineBytes());
             return ShellCommand.start(inside, sink, timeoutGrace);
         }
 
+        private Map<String, String> confined(Map<String, String> env) {
+            if (confinement != null) {
+                env.putAll(confinement.environment());
+            }
+            return env;
+        }
+
         @Override
         public void close() {
+            if (confinement != null) {
+                confinement.close(); // kills what is left in the run's cgroup, stops its proxy
+            }
             deleteTree(runScratch);
         }
     }

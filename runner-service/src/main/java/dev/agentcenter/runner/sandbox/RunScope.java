@@ -1,5 +1,6 @@
 package dev.agentcenter.runner.sandbox;
 
+import dev.agentcenter.model.AgentProvider;
 import dev.agentcenter.model.SandboxConfig;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -13,8 +14,15 @@ import java.util.UUID;
  * @param agentState its task's agent state directory (Codex's {@code CODEX_HOME}, Claude Code's
  *     {@code CLAUDE_CONFIG_DIR}), writable at the same path; it need not exist yet
  * @param config the task's {@code config.sandbox}; {@code null} for the defaults
+ * @param agent the run's coding agent, whose API hosts a network allowlist gets; {@code null} for none
  */
-public record RunScope(UUID runId, Path workspace, Path agentState, SandboxConfig config) {
+public record RunScope(UUID runId, Path workspace, Path agentState, SandboxConfig config, AgentProvider agent) {
+
+    /** A run without a coding agent. */
+    public RunScope(UUID runId, Path workspace, Path agentState, SandboxConfig config) {
+        this(runId, workspace, agentState, config, null);
+    }
+
     public RunScope {
         Objects.requireNonNull(runId, "runId");
         workspace = workspace.toAbsolutePath().normalize();

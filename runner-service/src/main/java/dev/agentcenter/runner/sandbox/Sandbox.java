@@ -41,6 +41,14 @@ public interface Sandbox {
         ShellCommand.Running start(ShellCommand.ArgvSpec spec, ShellCommand.OutputSink sink, Duration timeoutGrace)
                 throws IOException;
 
+        /**
+         * The resource limit the run went past, if any (see {@code limits}): everything in the run was stopped, and
+         * the run fails with this code and message.
+         */
+        default java.util.Optional<RunConfinement.Breach> limitBreach() {
+            return java.util.Optional.empty();
+        }
+
         /** Ends the run's sandbox: removes its private {@code /tmp} and {@code HOME}. Never throws. */
         @Override
         void close();

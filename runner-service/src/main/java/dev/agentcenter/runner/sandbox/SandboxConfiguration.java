@@ -27,12 +27,21 @@ public class SandboxConfiguration {
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(20);
 
     @Bean
-    Sandbox sandbox(SandboxProperties properties, RunnerProperties runner) {
-        return choose(properties, runner.workspaceRoot(), Agents.runningAsRoot());
+    Sandbox sandbox(SandboxProperties properties, RunnerProperties runner, Confinements confinements) {
+        return choose(properties, runner.workspaceRoot(), Agents.runningAsRoot(), confinements);
     }
 
     /** The sandbox for these settings; throws when {@code bubblewrap} was asked for and does not work. */
     public static Sandbox choose(SandboxProperties properties, Path workspaceRoot, boolean root) {
+        return choose(properties, workspaceRoot, root, null);
+    }
+
+    /**
+     * Like {@link #choose(SandboxProperties, Path, boolean)}, with each run's network and limits ({@code
+     * confinements}; null for the host's network and no limits). The probe runs without them.
+     */
+    public static Sandbox choose(
+            SandboxProperties properties, Path workspaceRoot, boolean root, Confinements confinements) {
         if (properties.mode() == SandboxProperties.Mode.NONE) {
             log.warn("RUNNER_SANDBOX=none: runs are NOT isolated; every command and agent runs on this host as the"
                     + " runner's user and sees what it sees. Use this only where a container or VM is the boundary.");
@@ -40,9 +49,10 @@ public class SandboxConfiguration {
         }
         String failure;
         try {
-            BubblewrapSandbox sandbox = bubblewrap(properties, workspaceRoot, root);
-            failure = probe(sandbox, workspaceRoot, root ? properties.uid() : -1);
+            failure = probe(
+                    bubblewrap(properties, workspaceRoot, root, null), workspaceRoot, root ? properties.uid() : -1);
             if (failure == null) {
+                BubblewrapSandbox sandbox = bubblewrap(properties, workspaceRoot, root, confinements);
                 log.info(
                         "Runs are isolated with bubblewrap (as uid {})",
                         root ? properties.uid() : "of the runner, in a user namespace");
@@ -62,7 +72,8 @@ public class SandboxConfiguration {
         return new NoSandbox("bubblewrap does not work on it (" + failure + ").");
     }
 
-    static BubblewrapSandbox bubblewrap(SandboxProperties properties, Path workspaceRoot, boolean root)
+    static BubblewrapSandbox bubblewrap(
+            SandboxProperties properties, Path workspaceRoot, boolean root, Confinements confinements)
             throws IOException {
         Path absoluteRoot = workspaceRoot.toAbsolutePath().normalize();
         return new BubblewrapSandbox(
@@ -70,7 +81,8 @@ public class SandboxConfiguration {
                 root,
                 properties.uid(),
                 absoluteRoot.resolve(".sandbox"),
-                new ToolPaths(Path.of(System.getProperty("user.home")), absoluteRoot, properties.readOnlyPaths()));
+                new ToolPaths(Path.of(System.getProperty("user.home")), absoluteRoot, properties.readOnlyPaths()),
+                confinements);
     }
 
     /** Runs {@code id -u} in a throw-away sandbox; null when it printed the expected uid, else what went wrong. */

@@ -37,6 +37,27 @@ public final class SandboxStartCost {
                 new SandboxProperties(SandboxProperties.Mode.BUBBLEWRAP, "bwrap", 61000, List.of());
         Sandbox bubblewrap = SandboxConfiguration.choose(properties, workspaceRoot, Agents.runningAsRoot());
         Sandbox none = new NoSandbox("benchmark");
+        // With each run's network (default full: the proxy's namespace entered with nsenter) and its cgroup.
+        Sandbox confined = SandboxConfiguration.choose(
+                properties,
+                workspaceRoot,
+                Agents.runningAsRoot(),
+                new Confinements(
+                        new dev.agentcenter.runner.sandbox.net.NetworkProperties("full", List.of()),
+                        new dev.agentcenter.runner.sandbox.limits.ResourceLimits(
+                                org.springframework.util.unit.DataSize.parse("4GB"),
+                                1024,
+                                0,
+                                org.springframework.util.unit.DataSize.parse("20GB"),
+                                Duration.ofSeconds(10)),
+                        // "network" as second argument: without the cgroup, to tell the two costs apart
+                        args.length > 1 && args[1].equals("network")
+                                ? dev.agentcenter.runner.sandbox.limits.CgroupHost.detect(List.of(), List.of())
+                                : dev.agentcenter.runner.sandbox.limits.CgroupHost.detect(),
+                        List.of(),
+                        List.of(),
+                        properties.bwrap(),
+                        Agents.runningAsRoot()));
         RunScope scope = new RunScope(UUID.randomUUID(), workspace, state, null);
         ShellCommand.ArgvSpec spec = new ShellCommand.ArgvSpec(
                 List.of("bash", "-c", "echo hi"),
@@ -47,21 +68,28 @@ public final class SandboxStartCost {
                 ShellCommand.MAX_LINE_BYTES);
         List<Long> plain = new ArrayList<>();
         List<Long> boxed = new ArrayList<>();
+        List<Long> full = new ArrayList<>();
         try (Sandbox.Session plainSession = none.open(scope);
-                Sandbox.Session boxedSession = bubblewrap.open(scope)) {
+                Sandbox.Session boxedSession = bubblewrap.open(scope);
+                Sandbox.Session fullSession = confined.open(scope)) {
             for (int i = 0; i < 10; i++) { // warm-up
                 time(plainSession, spec);
                 time(boxedSession, spec);
+                time(fullSession, spec);
             }
             for (int i = 0; i < runs; i++) {
                 plain.add(time(plainSession, spec));
                 boxed.add(time(boxedSession, spec));
+                full.add(time(fullSession, spec));
             }
         }
         System.out.printf("%d runs of `bash -c 'echo hi'` each, interleaved%n", runs);
         System.out.printf("no sandbox:  p50 %.1f ms, p95 %.1f ms%n", p(plain, 50), p(plain, 95));
         System.out.printf("bubblewrap:  p50 %.1f ms, p95 %.1f ms%n", p(boxed, 50), p(boxed, 95));
-        System.out.printf("added:       p50 %.1f ms%n", p(boxed, 50) - p(plain, 50));
+        System.out.printf("+ network, limits: p50 %.1f ms, p95 %.1f ms%n", p(full, 50), p(full, 95));
+        System.out.printf(
+                "added:       p50 %.1f ms (bubblewrap), %.1f ms (with network and limits)%n",
+                p(boxed, 50) - p(plain, 50), p(full, 50) - p(plain, 50));
     }
 
     private static long time(Sandbox.Session session, ShellCommand.ArgvSpec spec) throws Exception {

@@ -1,0 +1,95 @@
+package dev.agentcenter.runner.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.agentcenter.model.AgentProvider;
+import dev.agentcenter.runner.sandbox.limits.CgroupHost;
+import dev.agentcenter.runner.sandbox.limits.ResourceLimits;
+import dev.agentcenter.runner.sandbox.net.Endpoint;
+import dev.agentcenter.runner.sandbox.net.NetworkMode;
+import dev.agentcenter.runner.sandbox.net.NetworkProperties;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.util.unit.DataSize;
+
+/** The network and the limits together, in the order the bubblewrap backend puts them around a process. */
+class ConfinementsTest {
+
+    @TempDir
+    Path workspace;
+
+    @Test
+    void aProcessJoinsTheRunsCgroupAndNetworkAndAFloodEndsWithItsCode() throws Exception {
+        CgroupHost cgroups = CgroupHost.detect();
+        Assumptions.assumeTrue(cgroups.available(), () -> cgroups.problem().orElse(""));
+        try (MockWebServer model = new MockWebServer()) {
+            model.start(InetAddress.getLoopbackAddress(), 0);
+            model.enqueue(new MockResponse.Builder().body("model says hi").build());
+            Confinements confinements = new Confinements(
+                    new NetworkProperties("full", List.of()),
+                    new ResourceLimits(DataSize.parse("256MB"), 128, 0, DataSize.parse("1GB"), Duration.ofSeconds(10)),
+                    cgroups,
+                    List.of(new Endpoint("127.0.0.1", model.getPort())),
+                    List.of(),
+                    "bwrap",
+                    "root".equals(System.getProperty("user.name")));
+            UUID runId = UUID.randomUUID();
+            try (RunConfinement run = confinements.open(
+                    runId, NetworkMode.ALLOWLIST, List.of(), AgentProvider.CODEX, List.of(workspace))) {
+                String first = run(run, """
+                        cat /proc/self/cgroup | grep -c run-%s
+                        curl -sS http://127.0.0.1:%d/v1/responses; echo
+                        curl -sS --noproxy '' http://example.org/; echo
+                        """.formatted(runId, model.getPort()));
+                assertThat(first)
+                        .contains("model says hi")
+                        .contains(
+                                "Agent Center sandbox: example.org is not in this task's config.sandbox.allowedHosts");
+                assertThat(first.lines().findFirst().orElseThrow()).isNotEqualTo("0");
+                assertThat(run.breach()).isEmpty();
+
+                run(run, "for i in $(seq 2000); do sleep 4246 & done; wait");
+
+                assertThat(run.breach()).hasValueSatisfying(breach -> {
+                    assertThat(breach.code()).isEqualTo("process_limit_exceeded");
+                    assertThat(breach.message()).contains("128").contains("RUNNER_SANDBOX_PROCESSES");
+                });
+            }
+        }
+    }
+
+    @Test
+    void postgresOfTheDatasourceUrlIsControlPlane() {
+        assertThat(ConfinementConfiguration.postgres("jdbc:postgresql://db.internal:6543/agent_center?ssl=true"))
+                .containsExactly(new Endpoint("db.internal", 6543));
+        assertThat(ConfinementConfiguration.postgres("jdbc:postgresql://a,b:5433/x"))
+                .containsExactly(new Endpoint("a", 5432), new Endpoint("b", 5433));
+        assertThat(ConfinementConfiguration.postgres("")).isEmpty();
+    }
+
+    private static String run(RunConfinement run, String script) throws Exception {
+        List<String> argv = new ArrayList<>(run.beforeBwrap());
+        argv.addAll(MinimalBwrap.argv());
+        argv.addAll(run.bwrapArguments());
+        argv.add("--");
+        argv.addAll(run.beforeCommand());
+        argv.addAll(List.of("bash", "-c", script));
+        ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true);
+        builder.environment().putAll(run.environment());
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        return output;
+    }
+}
