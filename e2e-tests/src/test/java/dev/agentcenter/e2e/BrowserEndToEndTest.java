@@ -60,7 +60,12 @@ class BrowserEndToEndTest {
                         fakes.resolve("claude").toString(),
                         // the fake never calls Anthropic; the runner only needs some key to hand it
                         "ANTHROPIC_API_KEY",
-                        FAKE_ANTHROPIC_KEY));
+                        FAKE_ANTHROPIC_KEY,
+                        // These tests drive the UI: their fake agent and the gates that hold a run "running" are
+                        // files outside any workspace, which a sandbox hides. Isolation has its own hostile-run tests
+                        // in runner-service (HostileRunTest, SandboxedRunTest, ConfinedRunTest).
+                        "RUNNER_SANDBOX",
+                        "none"));
                 PrintStream log = new PrintStream(Files.newOutputStream(LOG), true, StandardCharsets.UTF_8)) {
             Map<String, String> env = Map.of(
                     "AGENT_CENTER_URL",

@@ -60,7 +60,10 @@ class FaultsEndToEndTest {
     @BeforeAll
     static void start() throws IOException {
         postgres = StoppablePostgres.start();
-        stack = Stack.start(postgres.settings(), Map.of(), Map.of());
+        // The outage tests watch a command's progress through a file in the test's scratch directory, which a
+        // sandbox hides (its /tmp is private); the sandbox changes how processes start, not the output path these
+        // tests are about, and it has hostile-run tests of its own in runner-service.
+        stack = Stack.start(postgres.settings(), Map.of(), Map.of("RUNNER_SANDBOX", "none"));
         rest = new RestCalls(stack.apiUrl());
         workspace = RestCalls.id(rest.post("/api/workspaces", Map.of("slug", "faults", "name", "Faults")));
         scratch = Files.createTempDirectory("agent-center-faults");
