@@ -60,7 +60,13 @@ final class GroupProcess implements ShellCommand.Running {
     static GroupProcess start(
             ProcessBuilder builder, Duration timeout, Duration timeoutGrace, int maxLineBytes, OutputSink sink)
             throws IOException {
-        GroupProcess running = new GroupProcess(builder.start(), sink);
+        return adopt(builder.start(), timeout, timeoutGrace, maxLineBytes, sink);
+    }
+
+    /** Supervises a process already started under {@code setsid} ({@link StandbyProcess}), from now on. */
+    static GroupProcess adopt(
+            Process process, Duration timeout, Duration timeoutGrace, int maxLineBytes, OutputSink sink) {
+        GroupProcess running = new GroupProcess(process, sink);
         running.stdoutReader = running.reader(running.process.getInputStream(), Stream.STDOUT, maxLineBytes);
         running.stderrReader = running.reader(running.process.getErrorStream(), Stream.STDERR, maxLineBytes);
         Thread.ofVirtual().name("command-" + running.pid).start(() -> running.supervise(timeout, timeoutGrace));

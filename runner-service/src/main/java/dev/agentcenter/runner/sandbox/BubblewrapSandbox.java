@@ -1,11 +1,13 @@
 package dev.agentcenter.runner.sandbox;
 
 import dev.agentcenter.runner.execution.ShellCommand;
+import dev.agentcenter.runner.execution.StandbyProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -130,7 +132,10 @@ final class BubblewrapSandbox implements Sandbox {
         return new RunSession(scope, runScratch, confinement);
     }
 
-    /** The argument vector that runs {@code spec} inside the run's sandbox (and its confinement, if any). */
+    /**
+     * The argument vector that runs {@code spec} inside the run's sandbox (and its confinement, if any), from {@code
+     * bwrap} on: what goes before it ({@link RunConfinement#beforeBwrap()}) is the session's.
+     */
     List<String> argv(RunScope scope, Path runScratch, ShellCommand.ArgvSpec spec, RunConfinement confinement) {
         Mounts mounts = new Mounts();
         mounts.add("--ro-bind", Path.of("/usr"), Path.of("/usr"));
@@ -175,9 +180,6 @@ final class BubblewrapSandbox implements Sandbox {
             mounts.add("--bind", scope.agentState(), scope.agentState());
         }
         List<String> argv = new ArrayList<>();
-        if (confinement != null) {
-            argv.addAll(confinement.beforeBwrap()); // join the run's cgroup, enter its network namespace
-        }
         argv.add(bwrap);
         argv.addAll(List.of(
                 "--die-with-parent",
@@ -247,11 +249,31 @@ final class BubblewrapSandbox implements Sandbox {
         private final RunScope scope;
         private final Path runScratch;
         private final RunConfinement confinement;
+        /** What each process runs before {@code bwrap}: join the run's cgroup, enter its network namespace. */
+        private final List<String> prefix;
+        /** Where standby processes read their commands: the runner's alone. */
+        private final Path requests;
+        /** The process the next command becomes, its prefix already done; null when there is no prefix. */
+        private StandbyProcess standby;
+
+        private boolean closed;
 
         RunSession(RunScope scope, Path runScratch, RunConfinement confinement) {
             this.scope = scope;
             this.runScratch = runScratch;
             this.confinement = confinement;
+            this.prefix = confinement == null ? List.of() : confinement.beforeBwrap();
+            this.requests = runScratch.resolve("requests");
+            if (!prefix.isEmpty()) {
+                try {
+                    Files.createDirectories(
+                            requests,
+                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                } catch (IOException e) {
+                    throw new SandboxUnavailableException("Could not prepare the run's sandbox: " + e.getMessage());
+                }
+                replenish();
+            }
         }
 
         @Override
@@ -266,14 +288,57 @@ final class BubblewrapSandbox implements Sandbox {
                 // The runner writes into the agent state just before an agent starts (a Codex auth.json).
                 Ownership.give(scope.agentState(), uid);
             }
-            ShellCommand.ArgvSpec inside = new ShellCommand.ArgvSpec(
-                    argv(scope, runScratch, spec, confinement),
-                    spec.cwd(),
-                    confined(environment(spec.env())),
-                    spec.stdin(),
-                    spec.timeout(),
-                    spec.maxLineBytes());
-            return ShellCommand.start(inside, sink, timeoutGrace);
+            List<String> sandboxed = argv(scope, runScratch, spec, confinement);
+            Map<String, String> env = confined(environment(spec.env()));
+            StandbyProcess ready = takeStandby();
+            if (ready != null) {
+                return ready.run(
+                        new ShellCommand.ArgvSpec(
+                                sandboxed, spec.cwd(), env, spec.stdin(), spec.timeout(), spec.maxLineBytes()),
+                        sink,
+                        timeoutGrace);
+            }
+            List<String> argv = new ArrayList<>(prefix);
+            argv.addAll(sandboxed);
+            return ShellCommand.start(
+                    new ShellCommand.ArgvSpec(argv, spec.cwd(), env, spec.stdin(), spec.timeout(), spec.maxLineBytes()),
+                    sink,
+                    timeoutGrace);
+        }
+
+        /** The standby process if it is ready, a new one starting in its place; null to start the usual way. */
+        private synchronized StandbyProcess takeStandby() {
+            StandbyProcess taken = standby;
+            standby = null;
+            if (taken != null && !taken.ready()) {
+                taken.close();
+                taken = null;
+            }
+            if (taken != null) {
+                Thread.ofVirtual().start(this::replenish);
+            }
+            return taken;
+        }
+
+        /**
+         * Starts the standby process of the next command. A failure costs only speed: the next command starts the
+         * usual way and reports the failure itself.
+         */
+        private void replenish() {
+            StandbyProcess started;
+            try {
+                started = StandbyProcess.start(prefix, requests);
+            } catch (IOException e) {
+                log.debug("Run {}: no standby process: {}", scope.runId(), e.getMessage());
+                return;
+            }
+            synchronized (this) {
+                if (closed || standby != null) {
+                    started.close();
+                } else {
+                    standby = started;
+                }
+            }
         }
 
         private Map<String, String> confined(Map<String, String> env) {
@@ -285,6 +350,13 @@ final class BubblewrapSandbox implements Sandbox {
 
         @Override
         public void close() {
+            synchronized (this) {
+                closed = true;
+                if (standby != null) {
+                    standby.close();
+                    standby = null;
+                }
+            }
             if (confinement != null) {
                 confinement.close(); // kills what is left in the run's cgroup, stops its proxy
             }

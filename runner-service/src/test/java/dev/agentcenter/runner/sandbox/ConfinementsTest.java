@@ -1,8 +1,10 @@
 package dev.agentcenter.runner.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.agentcenter.model.AgentProvider;
+import dev.agentcenter.runner.execution.ShellCommand;
 import dev.agentcenter.runner.sandbox.limits.CgroupHost;
 import dev.agentcenter.runner.sandbox.limits.ResourceLimits;
 import dev.agentcenter.runner.sandbox.net.Endpoint;
@@ -10,10 +12,13 @@ import dev.agentcenter.runner.sandbox.net.NetworkMode;
 import dev.agentcenter.runner.sandbox.net.NetworkProperties;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
@@ -66,6 +71,95 @@ class ConfinementsTest {
                     assertThat(breach.message()).contains("128").contains("RUNNER_SANDBOX_PROCESSES");
                 });
             }
+        }
+    }
+
+    /**
+     * Each command of a confined session becomes a process that was started, joined the run's cgroup and entered its
+     * network before the command was given (a standby process); none is left once the session closes.
+     */
+    @Test
+    void aSessionsCommandsStartFromProcessesAlreadyInTheRunsCgroupAndNetwork() throws Exception {
+        CgroupHost cgroups = CgroupHost.detect();
+        Assumptions.assumeTrue(cgroups.available(), () -> cgroups.problem().orElse(""));
+        boolean root = "root".equals(System.getProperty("user.name"));
+        Confinements confinements = new Confinements(
+                new NetworkProperties("full", List.of()),
+                new ResourceLimits(DataSize.parse("256MB"), 128, 0, DataSize.parse("1GB"), Duration.ofSeconds(10)),
+                cgroups,
+                List.of(),
+                List.of(),
+                "bwrap",
+                root);
+        Sandbox sandbox = SandboxConfiguration.choose(
+                new SandboxProperties(SandboxProperties.Mode.BUBBLEWRAP, "bwrap", 61000, List.of()),
+                workspace,
+                root,
+                confinements);
+        Path taskWorkspace =
+                Files.createDirectories(workspace.resolve(UUID.randomUUID().toString()));
+        RunScope scope = new RunScope(
+                UUID.randomUUID(),
+                taskWorkspace,
+                workspace.resolve(".agent-state").resolve("t"),
+                null);
+        List<Long> standbys;
+        try (Sandbox.Session session = sandbox.open(scope)) {
+            for (int command = 0; command < 3; command++) {
+                // A process started just before the command is asked for: /proc's start times are comparable with
+                // each other (10 ms resolution), not with the wall clock.
+                Thread.sleep(300);
+                Process reference = new ProcessBuilder("sleep", "60").start();
+                Instant asked = reference.info().startInstant().orElseThrow();
+                reference.destroyForcibly();
+                ShellCommandLines lines = new ShellCommandLines();
+                ShellCommand.Running running = session.start(
+                        new ShellCommand.ArgvSpec(
+                                List.of("bash", "-c", "echo $HTTP_PROXY; sleep 1"),
+                                taskWorkspace,
+                                Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin")),
+                                null,
+                                Duration.ofSeconds(60),
+                                ShellCommand.MAX_LINE_BYTES),
+                        lines,
+                        Duration.ofSeconds(1));
+                Instant started = ProcessHandle.of(running.pid())
+                        .flatMap(handle -> handle.info().startInstant())
+                        .orElseThrow();
+
+                // In the run's cgroup (inside, a cgroup namespace shows it as its root).
+                assertThat(Files.readString(Path.of("/proc", Long.toString(running.pid()), "cgroup")))
+                        .contains("run-" + scope.runId());
+                assertThat(running.await().exitCode()).isZero();
+                assertThat(lines.text()).isEqualTo("http://127.0.0.1:3128\n");
+                assertThat(started).isBefore(asked.minusMillis(100));
+            }
+            standbys = ProcessHandle.allProcesses()
+                    .filter(handle -> handle.info()
+                            .arguments()
+                            .map(List::of)
+                            .orElse(List.of())
+                            .contains("agent-center-standby"))
+                    .map(ProcessHandle::pid)
+                    .toList();
+            assertThat(standbys).isNotEmpty();
+        }
+        await().atMost(Duration.ofSeconds(30))
+                .until(() ->
+                        standbys.stream().noneMatch(pid -> ProcessHandle.of(pid).isPresent()));
+    }
+
+    /** Output of one command, joined. */
+    private static final class ShellCommandLines implements ShellCommand.OutputSink {
+        private final StringBuffer text = new StringBuffer();
+
+        @Override
+        public void line(ShellCommand.Stream stream, String line) {
+            text.append(line).append('\n');
+        }
+
+        String text() {
+            return text.toString();
         }
     }
 
