@@ -129,12 +129,21 @@ final class BubblewrapSandbox implements Sandbox {
                         "Could not set up the run's network and limits: " + e.getMessage());
             }
         }
-        return new RunSession(scope, runScratch, confinement);
+        RunSession session = new RunSession(scope, runScratch, confinement);
+        if (confinement != null) {
+            try {
+                confinement.awaitNetwork(); // started meanwhile, while the standby process joined the cgroup
+            } catch (IOException | RuntimeException e) {
+                session.close();
+                throw new SandboxUnavailableException("Could not set up the run's network: " + e.getMessage());
+            }
+        }
+        return session;
     }
 
     /**
      * The argument vector that runs {@code spec} inside the run's sandbox (and its confinement, if any), from {@code
-     * bwrap} on: what goes before it ({@link RunConfinement#beforeBwrap()}) is the session's.
+     * bwrap} on: what goes before it (joining the cgroup, entering the network namespace) is the session's.
      */
     List<String> argv(RunScope scope, Path runScratch, ShellCommand.ArgvSpec spec, RunConfinement confinement) {
         Mounts mounts = new Mounts();
@@ -249,7 +258,7 @@ final class BubblewrapSandbox implements Sandbox {
         private final RunScope scope;
         private final Path runScratch;
         private final RunConfinement confinement;
-        /** What each process runs before {@code bwrap}: join the run's cgroup, enter its network namespace. */
+        /** What each process runs first, {@code exec}ing the rest: join the run's cgroup. */
         private final List<String> prefix;
         /** Where standby processes read their commands: the runner's alone. */
         private final Path requests;
@@ -262,7 +271,7 @@ final class BubblewrapSandbox implements Sandbox {
             this.scope = scope;
             this.runScratch = runScratch;
             this.confinement = confinement;
-            this.prefix = confinement == null ? List.of() : confinement.beforeBwrap();
+            this.prefix = confinement == null ? List.of() : confinement.cgroupLauncher();
             this.requests = runScratch.resolve("requests");
             if (!prefix.isEmpty()) {
                 try {
@@ -270,6 +279,7 @@ final class BubblewrapSandbox implements Sandbox {
                             requests,
                             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                 } catch (IOException e) {
+                    close();
                     throw new SandboxUnavailableException("Could not prepare the run's sandbox: " + e.getMessage());
                 }
                 replenish();
@@ -288,7 +298,11 @@ final class BubblewrapSandbox implements Sandbox {
                 // The runner writes into the agent state just before an agent starts (a Codex auth.json).
                 Ownership.give(scope.agentState(), uid);
             }
-            List<String> sandboxed = argv(scope, runScratch, spec, confinement);
+            List<String> sandboxed = new ArrayList<>();
+            if (confinement != null) {
+                sandboxed.addAll(confinement.networkPrefix());
+            }
+            sandboxed.addAll(argv(scope, runScratch, spec, confinement));
             Map<String, String> env = confined(environment(spec.env()));
             StandbyProcess ready = takeStandby();
             if (ready != null) {

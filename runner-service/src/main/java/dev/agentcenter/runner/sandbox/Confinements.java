@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,7 +90,8 @@ public final class Confinements {
     }
 
     /**
-     * The confinement of one run.
+     * The confinement of one run: its cgroup now, its network in the background ({@link
+     * RunConfinement#awaitNetwork()}).
      *
      * @param mode the task's {@code config.sandbox.network}; null for {@code RUNNER_SANDBOX_NETWORK}
      * @param allowedHosts the task's {@code config.sandbox.allowedHosts}
@@ -106,23 +109,27 @@ public final class Confinements {
         }
         NetworkPolicy policy =
                 new NetworkPolicy(mode == null ? network.mode() : mode, allowed, modelEndpoints, controlPlane);
-        SandboxNetwork net = root
-                ? SandboxNetwork.openShared(policy, denied -> logDenied(runId, denied), bwrap)
-                : SandboxNetwork.openPerCommand(policy, denied -> logDenied(runId, denied));
-        if (!cgroups.available()) {
-            return new RunConfinement(net, null, null, limits);
+        RunCgroup cgroup = null;
+        LimitWatch watch = null;
+        if (cgroups.available()) {
+            RunCgroup created = cgroups.create("run-" + runId, limits);
+            cgroup = created;
+            watch = LimitWatch.start(created, watched, limits, breach -> {
+                log.warn("Run {} went past a limit ({}); stopping everything it runs", runId, breach.code());
+                created.killAll();
+            });
         }
-        RunCgroup cgroup;
-        try {
-            cgroup = cgroups.create("run-" + runId, limits);
-        } catch (IOException | RuntimeException e) {
-            net.close();
-            throw e;
-        }
-        LimitWatch watch = LimitWatch.start(cgroup, watched, limits, breach -> {
-            log.warn("Run {} went past a limit ({}); stopping everything it runs", runId, breach.code());
-            cgroup.killAll();
-        });
+        CompletableFuture<SandboxNetwork> net = CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return root
+                                ? SandboxNetwork.openShared(policy, denied -> logDenied(runId, denied), bwrap)
+                                : SandboxNetwork.openPerCommand(policy, denied -> logDenied(runId, denied));
+                    } catch (IOException e) {
+                        throw new CompletionException(e);
+                    }
+                },
+                task -> Thread.ofVirtual().name("sandbox-network-" + runId).start(task));
         return new RunConfinement(net, cgroup, watch, limits);
     }
 

@@ -4,51 +4,85 @@ import dev.agentcenter.runner.sandbox.limits.LimitWatch;
 import dev.agentcenter.runner.sandbox.limits.ResourceLimits;
 import dev.agentcenter.runner.sandbox.limits.RunCgroup;
 import dev.agentcenter.runner.sandbox.net.SandboxNetwork;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The network and the resource limits of one sandboxed run (the {@code net} and {@code limits} packages), as the
- * bubblewrap backend puts them around each process: {@link #beforeBwrap()} (join the run's cgroup, enter its
- * network namespace), {@link #bwrapArguments()}, {@link #beforeCommand()} (inside, as the run's uid) and {@link
- * #environment()}. A breach of a limit kills everything in the run's cgroup at once; the run then fails with its code
+ * bubblewrap backend puts them around each process: {@link #cgroupLauncher()} (join the run's cgroup; a standby
+ * process does that ahead of the command), {@link #networkPrefix()} (enter its network namespace), {@link
+ * #bwrapArguments()}, {@link #beforeCommand()} (inside, as the run's uid) and {@link #environment()}. The network
+ * starts in the background while the first process joins the cgroup, both about 15–20 ms. A breach of a limit kills everything in the run's cgroup at once; the run then fails with its code
  * ({@link #breach()}).
  */
 public final class RunConfinement implements AutoCloseable {
 
-    private final SandboxNetwork network;
+    /** Starting while the run's cgroup is joined: see {@link #awaitNetwork()}. */
+    private final CompletableFuture<SandboxNetwork> network;
+
     private final RunCgroup cgroup;
     private final LimitWatch watch;
     private final ResourceLimits limits;
 
-    RunConfinement(SandboxNetwork network, RunCgroup cgroup, LimitWatch watch, ResourceLimits limits) {
+    RunConfinement(
+            CompletableFuture<SandboxNetwork> network, RunCgroup cgroup, LimitWatch watch, ResourceLimits limits) {
         this.network = network;
         this.cgroup = cgroup;
         this.watch = watch;
         this.limits = limits;
     }
 
-    List<String> beforeBwrap() {
-        List<String> argv = new ArrayList<>();
-        if (cgroup != null) {
-            argv.addAll(cgroup.launcher());
+    /**
+     * Waits until the run's network is up (its namespace held, its proxy listening).
+     *
+     * @throws IOException why it could not start
+     */
+    public void awaitNetwork() throws IOException {
+        try {
+            network.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof IOException io
+                    ? io
+                    : new IOException(e.getCause().getMessage(), e);
         }
-        argv.addAll(network.prefix());
+    }
+
+    private SandboxNetwork network() {
+        return network.join();
+    }
+
+    /** Joins the run's cgroup, then {@code exec}s its arguments (nothing without limits). */
+    List<String> cgroupLauncher() {
+        return cgroup == null ? List.of() : cgroup.launcher();
+    }
+
+    /** Enters the run's network namespace, then {@code exec}s its arguments (nothing for per-command namespaces). */
+    List<String> networkPrefix() {
+        return network().prefix();
+    }
+
+    /** Both: what goes before {@code bwrap}. */
+    List<String> beforeBwrap() {
+        List<String> argv = new ArrayList<>(cgroupLauncher());
+        argv.addAll(networkPrefix());
         return argv;
     }
 
     List<String> bwrapArguments() {
-        return network.bwrapArguments();
+        return network().bwrapArguments();
     }
 
     List<String> beforeCommand() {
-        return network.launcher();
+        return network().launcher();
     }
 
     Map<String, String> environment() {
-        return network.environment();
+        return network().environment();
     }
 
     /** The limit the run went past, with the code and message the run fails with. */
@@ -69,6 +103,9 @@ public final class RunConfinement implements AutoCloseable {
         if (cgroup != null) {
             cgroup.close();
         }
-        network.close();
+        SandboxNetwork started = network.handle((up, failed) -> up).join();
+        if (started != null) {
+            started.close();
+        }
     }
 }

@@ -83,6 +83,17 @@ public final class SandboxStartCost {
                 full.add(time(fullSession, spec));
             }
         }
+        // Per run: open the session, run one command, close it (what a run of one command pays).
+        List<Long> openPlain = new ArrayList<>();
+        List<Long> openBoxed = new ArrayList<>();
+        List<Long> openFull = new ArrayList<>();
+        List<Long> closeFull = new ArrayList<>();
+        for (int i = 0; i < Math.max(10, runs / 5); i++) {
+            RunScope run = new RunScope(UUID.randomUUID(), workspace, state, null);
+            openPlain.add(session(none, run, spec, null));
+            openBoxed.add(session(bubblewrap, run, spec, null));
+            openFull.add(session(confined, run, spec, closeFull));
+        }
         System.out.printf("%d runs of `bash -c 'echo hi'` each, interleaved%n", runs);
         System.out.printf("no sandbox:  p50 %.1f ms, p95 %.1f ms%n", p(plain, 50), p(plain, 95));
         System.out.printf("bubblewrap:  p50 %.1f ms, p95 %.1f ms%n", p(boxed, 50), p(boxed, 95));
@@ -90,6 +101,25 @@ public final class SandboxStartCost {
         System.out.printf(
                 "added:       p50 %.1f ms (bubblewrap), %.1f ms (with network and limits)%n",
                 p(boxed, 50) - p(plain, 50), p(full, 50) - p(plain, 50));
+        System.out.printf(
+                "per run (open, one command, close): no sandbox p50 %.1f ms, bubblewrap %.1f ms, + network, limits"
+                        + " %.1f ms (of which closing %.1f ms)%n",
+                p(openPlain, 50), p(openBoxed, 50), p(openFull, 50), p(closeFull, 50));
+    }
+
+    /** Opens a session, runs one command in it and closes it; adds the close alone to {@code closes}. */
+    private static long session(Sandbox sandbox, RunScope run, ShellCommand.ArgvSpec spec, List<Long> closes)
+            throws Exception {
+        long started = System.nanoTime();
+        Sandbox.Session session = sandbox.open(run);
+        time(session, spec);
+        long closing = System.nanoTime();
+        session.close();
+        long ended = System.nanoTime();
+        if (closes != null) {
+            closes.add(ended - closing);
+        }
+        return ended - started;
     }
 
     private static long time(Sandbox.Session session, ShellCommand.ArgvSpec spec) throws Exception {

@@ -98,17 +98,27 @@ public final class RunCgroup implements AutoCloseable {
             }
         }
         long deadline = System.nanoTime() + 30_000_000_000L;
+        long pause = 1;
         List<Long> left;
         while (!(left = processes()).isEmpty() && System.nanoTime() < deadline) {
             for (long pid : left) {
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (!pauseFor(pause)) {
                 return;
             }
+            pause = Math.min(pause * 2, 20);
+        }
+    }
+
+    /** Sleeps; false when interrupted (the interrupt is kept). */
+    private static boolean pauseFor(long millis) {
+        try {
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
@@ -117,7 +127,8 @@ public final class RunCgroup implements AutoCloseable {
     public void close() {
         killAll();
         for (Path dir : dirs.values()) {
-            // A killed process leaves its cgroup only once the kernel has torn it down: retry for a while.
+            // A killed process leaves its cgroup only once the kernel has torn it down: retry for a while (~5 s).
+            long pause = 1;
             for (int attempt = 0; Files.exists(dir); attempt++) {
                 try {
                     Files.delete(dir);
@@ -126,12 +137,10 @@ public final class RunCgroup implements AutoCloseable {
                         LOG.log(System.Logger.Level.WARNING, "Could not remove cgroup " + dir + ": " + e.getMessage());
                         break;
                     }
-                    try {
-                        Thread.sleep(50);
-                    } catch (InterruptedException interrupted) {
-                        Thread.currentThread().interrupt();
+                    if (!pauseFor(pause)) {
                         break;
                     }
+                    pause = Math.min(pause * 2, 50);
                 }
             }
         }
