@@ -23,6 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -152,20 +154,36 @@ final class RunExecution {
     }
 
     private Outcome execute(Path workspace) {
-        PrepareWorkspaceStep.Prepared prepared;
+        // The sandbox (its network, its cgroup, its first process) is set up while the workspace is prepared.
+        CompletableFuture<Sandbox.Session> opening = CompletableFuture.supplyAsync(
+                () -> sandbox.open(sandboxScope(workspace)),
+                task -> Thread.ofVirtual().name("sandbox-" + context.runId()).start(task));
+        PrepareWorkspaceStep.Prepared prepared = null;
         try {
             prepared = new PrepareWorkspaceStep(run, this::recordWorkspaceHome).prepare(workspace);
         } catch (RunFailure e) {
             return finish.finish(Outcome.FAILED, e.code(), e.getMessage(), null, workspace, null);
+        } finally {
+            if (prepared == null) {
+                opening.thenAccept(Sandbox.Session::close);
+            }
         }
         if (prepared == null) {
             return Outcome.FAILED;
         }
         try {
-            run.session(sandbox.open(sandboxScope(workspace)));
-        } catch (SandboxUnavailableException e) {
-            return finish.finish(
-                    Outcome.FAILED, SandboxUnavailableException.CODE, e.getMessage(), null, workspace, null);
+            run.session(opening.join());
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof SandboxUnavailableException unavailable) {
+                return finish.finish(
+                        Outcome.FAILED,
+                        SandboxUnavailableException.CODE,
+                        unavailable.getMessage(),
+                        null,
+                        workspace,
+                        null);
+            }
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
         run.metrics().dispatchToStart(run.sinceAccepted());
         if (!run.transition(RunStatus.RUNNING, describeWork())) {

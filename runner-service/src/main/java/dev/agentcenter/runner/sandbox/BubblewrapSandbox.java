@@ -113,9 +113,7 @@ final class BubblewrapSandbox implements Sandbox {
             Files.createDirectories(runScratch.resolve("home"));
             Files.createDirectories(runScratch.resolve("tmp"));
             if (root) {
-                Ownership.give(runScratch, uid);
-                Ownership.give(scope.workspace(), uid);
-                Ownership.give(scope.agentState(), uid);
+                Ownership.give(runScratch, uid); // the workspace and the agent state: at the first start
             }
         } catch (IOException e) {
             throw new SandboxUnavailableException("Could not prepare the run's sandbox: " + e.getMessage());
@@ -266,6 +264,7 @@ final class BubblewrapSandbox implements Sandbox {
         private StandbyProcess standby;
 
         private boolean closed;
+        private volatile boolean workspaceOwned;
 
         RunSession(RunScope scope, Path runScratch, RunConfinement confinement) {
             this.scope = scope;
@@ -295,7 +294,12 @@ final class BubblewrapSandbox implements Sandbox {
         public ShellCommand.Running start(
                 ShellCommand.ArgvSpec spec, ShellCommand.OutputSink sink, Duration timeoutGrace) throws IOException {
             if (root) {
-                // The runner writes into the agent state just before an agent starts (a Codex auth.json).
+                // The workspace is cloned after the session opens, and the runner writes into the agent state just
+                // before an agent starts (a Codex auth.json).
+                if (!workspaceOwned) {
+                    Ownership.give(scope.workspace(), uid);
+                    workspaceOwned = true;
+                }
                 Ownership.give(scope.agentState(), uid);
             }
             List<String> sandboxed = new ArrayList<>();

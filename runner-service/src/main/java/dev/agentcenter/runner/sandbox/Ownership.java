@@ -36,9 +36,11 @@ final class Ownership {
             }
 
             private void own(Path path) throws IOException {
-                if (!Integer.valueOf(uid).equals(Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS))
-                        || !Integer.valueOf(uid)
-                                .equals(Files.getAttribute(path, "unix:gid", LinkOption.NOFOLLOW_LINKS))) {
+                // One stat per entry: a large checkout is walked at every run's start.
+                java.util.Map<String, Object> owner =
+                        Files.readAttributes(path, "unix:uid,gid", LinkOption.NOFOLLOW_LINKS);
+                if (!Integer.valueOf(uid).equals(owner.get("uid"))
+                        || !Integer.valueOf(uid).equals(owner.get("gid"))) {
                     Files.setAttribute(path, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
                     Files.setAttribute(path, "unix:gid", uid, LinkOption.NOFOLLOW_LINKS);
                 }

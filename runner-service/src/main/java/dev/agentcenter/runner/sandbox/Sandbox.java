@@ -11,7 +11,7 @@ import java.time.Duration;
  * its own mount, PID, IPC and UTS namespaces, as an unprivileged uid, with only the run's workspace, its task's agent
  * state, a private {@code /tmp} and {@code HOME} writable and the system read-only; {@link NoSandbox} starts it on the
  * host as the runner's user (the behaviour before issue 14). A future backend (a Kubernetes pod per run, say)
- * implements the same two steps: {@link #open} when the run's workspace is ready, {@link Session#start} for each
+ * implements the same two steps: {@link #open} when the run starts, {@link Session#start} for each
  * process, {@link Session#close} when the run ends.
  *
  * <p>The runner's own git calls (clone, checkout, diff, delivery) are not started through a session: they carry the
@@ -23,8 +23,8 @@ public interface Sandbox {
     Isolation isolation();
 
     /**
-     * Opens the sandbox of one run. Called once the workspace is prepared (cloned, checked out) and before its first
-     * process starts.
+     * Opens the sandbox of one run. Called when the run starts, while its workspace is being prepared (cloned,
+     * checked out: it may not exist yet), and before its first process starts.
      *
      * @throws SandboxUnavailableException when the run cannot be isolated as asked
      */

@@ -1,6 +1,7 @@
 package dev.agentcenter.runner.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.agentcenter.runner.sandbox.Bubblewrap;
 import dev.agentcenter.runner.sandbox.limits.CgroupHost;
@@ -13,8 +14,10 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.AfterAll;
@@ -122,6 +125,33 @@ class ConfinedRunTest extends RunnerFixture {
         assertThat(processesWith(marker)).isZero();
         Path workspace = Path.of(column(filler, "workspace_path"));
         assertThat(Files.size(workspace.resolve("big.bin"))).isPositive(); // kept for inspection, as failed runs are
+    }
+
+    /** The sandbox is set up while the workspace is prepared: a checkout that fails must not leave it behind. */
+    @Test
+    void aRunWhoseCheckoutFailsLeavesNoCgroupAndNoNetworkBehind() throws Exception {
+        UUID task = newTask(
+                repository("acme", "gizmos-" + UUID.randomUUID().toString().substring(0, 8), null));
+        db.sql("UPDATE tasks SET base_branch = 'does-not-exist' WHERE id = :id")
+                .param("id", task)
+                .update();
+        Handle run = queue(task, Map.of("commands", List.of(command("true")), "sandbox", Map.of("network", "full")));
+        assertThat(execute(run).statusCode()).isEqualTo(202);
+
+        assertFailedWith(run, "git_failed");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            try (Stream<Path> cgroups = Files.find(
+                    Path.of("/sys/fs/cgroup"),
+                    8,
+                    (path, attributes) -> path.getFileName().toString().equals("run-" + run.runId()))) {
+                assertThat(cgroups).isEmpty();
+            }
+            assertThat(ProcessHandle.allProcesses()
+                            .map(process -> process.info().commandLine().orElse(""))
+                            .filter(line ->
+                                    line.contains("/run/agent-center-net") || line.contains("agent-center-standby")))
+                    .isEmpty();
+        });
     }
 
     @ParameterizedTest(name = "network {0}")
