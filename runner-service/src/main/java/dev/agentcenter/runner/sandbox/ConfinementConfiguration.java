@@ -6,10 +6,14 @@ import dev.agentcenter.runner.sandbox.limits.ResourceLimits;
 import dev.agentcenter.runner.sandbox.net.Endpoint;
 import dev.agentcenter.runner.sandbox.net.NetworkProperties;
 import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -17,6 +21,11 @@ import org.springframework.context.annotation.Configuration;
 /** The runner-wide part of sandboxed runs' network and limits ({@link Confinements}). */
 @Configuration(proxyBeanMethods = false)
 class ConfinementConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(ConfinementConfiguration.class);
+
+    /** An empty run cgroup younger than this may be a run that is just starting, on another runner of this host. */
+    private static final Duration STALE_AFTER = Duration.ofMinutes(10);
 
     private static final Pattern JDBC_HOSTS = Pattern.compile("jdbc:postgresql://([^/?]+).*");
 
@@ -26,7 +35,8 @@ class ConfinementConfiguration {
             ResourceLimits limits,
             AgentProperties agents,
             @Value("${agent-center.sandbox.bwrap:bwrap}") String bwrap,
-            @Value("${spring.datasource.url:}") String datasourceUrl) {
+            @Value("${spring.datasource.url:}") String datasourceUrl,
+            Clock clock) {
         List<Endpoint> models = new ArrayList<>();
         for (String url : new String[] {agents.openaiBaseUrl(), agents.anthropicBaseUrl()}) {
             if (url != null) {
@@ -35,14 +45,13 @@ class ConfinementConfiguration {
         }
         // The runner's own ports, and the API's and worker's on this host, are closed with every local address.
         List<Endpoint> controlPlane = postgres(datasourceUrl);
+        CgroupHost cgroups = CgroupHost.detect();
+        int stale = cgroups.removeStale(clock.instant().minus(STALE_AFTER));
+        if (stale > 0) {
+            log.info("Removed {} empty run cgroups left by a runner that stopped without closing its runs", stale);
+        }
         return new Confinements(
-                network,
-                limits,
-                CgroupHost.detect(),
-                models,
-                controlPlane,
-                bwrap,
-                "root".equals(System.getProperty("user.name")));
+                network, limits, cgroups, models, controlPlane, bwrap, "root".equals(System.getProperty("user.name")));
     }
 
     /** The hosts and ports of a {@code jdbc:postgresql://host[:port][,host[:port]…]/db} URL (default port 5432). */

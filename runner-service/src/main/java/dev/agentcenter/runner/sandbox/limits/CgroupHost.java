@@ -3,12 +3,14 @@ package dev.agentcenter.runner.sandbox.limits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The cgroups this runner may create run cgroups in, found once at start: cgroup v2 where the host has a unified
@@ -222,6 +224,43 @@ public final class CgroupHost {
             }
             Files.writeString(dir.resolve("cgroup.subtree_control"), String.join(" ", wanted));
         }
+    }
+
+    /**
+     * Removes the cgroups of runs that a runner stopped without closing (killed, or its host lost power): run cgroups
+     * with no process left whose directory is older than {@code before}. Another runner's live run always has a
+     * process in its cgroup (its standby process waits there between commands), so only the first moments of a run
+     * could look empty; {@code before} keeps those. Never throws.
+     *
+     * @return how many were removed
+     */
+    public int removeStale(Instant before) {
+        int removed = 0;
+        for (Path runs : runParents()) {
+            try (Stream<Path> children = Files.list(runs)) {
+                for (Path dir : children.filter(child ->
+                                RUN_NAME.matcher(child.getFileName().toString()).matches()
+                                        && child.getFileName().toString().startsWith("run-"))
+                        .toList()) {
+                    if (readQuietly(dir.resolve("cgroup.procs")).isBlank()
+                            && Files.getLastModifiedTime(dir).toInstant().isBefore(before)) {
+                        Files.delete(dir);
+                        removed++;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // gone meanwhile, in use again, or not ours to remove: left as it is
+            }
+        }
+        return removed;
+    }
+
+    /** The directories run cgroups are made in. */
+    private List<Path> runParents() {
+        if (!available()) {
+            return List.of();
+        }
+        return version == Version.V2 ? List.of(parents.get("").resolve("agent-center")) : List.copyOf(parents.values());
     }
 
     static String readQuietly(Path file) {

@@ -43,6 +43,40 @@ class RunCgroupTest {
                 DataSize.parse(memory), processes, cpus, DataSize.parse(disk), Duration.ofMillis(200));
     }
 
+    /** What a runner killed mid-run leaves: its runs' cgroups, empty. The next runner start removes the old ones. */
+    @Test
+    void emptyRunCgroupsOlderThanTheCutOffAreRemovedAndOthersAreKept() throws Exception {
+        ResourceLimits limits = limits("64MB", 16, 0, "1GB");
+        RunCgroup abandoned = host.create("run-" + UUID.randomUUID(), limits);
+        RunCgroup busy = host.create("run-" + UUID.randomUUID(), limits);
+        Process member = new ProcessBuilder(concat(busy.launcher(), List.of("sleep", "4249"))).start();
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> !busy.processes().isEmpty());
+            Thread.sleep(20); // directory times have a coarse resolution
+            RunCgroup young = host.create("run-" + UUID.randomUUID(), limits);
+            java.time.Instant cutOff = Files.getLastModifiedTime(
+                            young.directories().values().iterator().next())
+                    .toInstant();
+
+            int removed = host.removeStale(cutOff);
+
+            assertThat(removed).isGreaterThanOrEqualTo(abandoned.directories().size());
+            assertThat(abandoned.directories().values()).noneMatch(Files::exists);
+            assertThat(busy.directories().values()).allMatch(Files::exists);
+            assertThat(young.directories().values()).allMatch(Files::exists);
+            young.close();
+        } finally {
+            busy.close();
+            member.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static List<String> concat(List<String> first, List<String> second) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
+    }
+
     @Test
     void twoThousandBackgroundSleepsAreStoppedAtTheProcessLimit() throws Exception {
         ResourceLimits limits = limits("512MB", 256, 0, "1GB");
