@@ -53,20 +53,16 @@ class FaultsEndToEndTest {
     private static Stack stack;
     private static RestCalls rest;
     private static UUID workspace;
-    private static Path scratch;
     private static UUID hugeLineTask;
     private static UUID floodTask;
 
     @BeforeAll
     static void start() throws IOException {
         postgres = StoppablePostgres.start();
-        // The outage tests watch a command's progress through a file in the test's scratch directory, which a
-        // sandbox hides (its /tmp is private); the sandbox changes how processes start, not the output path these
-        // tests are about, and it has hostile-run tests of its own in runner-service.
-        stack = Stack.start(postgres.settings(), Map.of(), Map.of("RUNNER_SANDBOX", "none"));
+        // The runner's default sandbox (bubblewrap where it works): the outages hit sandboxed runs, as in production.
+        stack = Stack.start(postgres.settings(), Map.of(), Map.of());
         rest = new RestCalls(stack.apiUrl());
         workspace = RestCalls.id(rest.post("/api/workspaces", Map.of("slug", "faults", "name", "Faults")));
-        scratch = Files.createTempDirectory("agent-center-faults");
     }
 
     @AfterAll
@@ -164,12 +160,14 @@ class FaultsEndToEndTest {
     @Test
     @Order(4)
     void postgresStoppedForTenSecondsMidRunLosesNoLineAndStoresNoneTwice() {
-        Path progress = scratch.resolve("progress-10s");
         int count = 80;
         UUID run = startRun(
                 "outage 10 s",
-                "for i in $(seq 1 " + count + "); do echo line-$i; echo $i > " + progress + "; sleep 0.25; done");
+                "for i in $(seq 1 " + count + "); do echo line-$i; echo $i > progress; sleep 0.25; done");
         await().atMost(Duration.ofSeconds(90)).until(() -> logLines(run).contains("line-5"));
+        // The command's progress, written in its workspace (what a sandboxed run can write), read while the API
+        // cannot answer.
+        Path progress = workspaceOf(run).resolve("progress");
 
         postgres.stop();
         // down while the command prints 40 more lines: at least 10 s
@@ -185,12 +183,13 @@ class FaultsEndToEndTest {
     @Test
     @Order(5)
     void postgresDownForSixtySecondsMidRunTheRunGoesOnAndLosesNothing() {
-        Path progress = scratch.resolve("progress-60s");
         int count = 140;
         UUID run = startRun(
-                "outage 60 s",
-                "for i in $(seq 1 " + count + "); do echo line-$i; echo $i > " + progress + "; sleep 0.5; done");
+                "outage 60 s", "for i in $(seq 1 " + count + "); do echo line-$i; echo $i > progress; sleep 0.5; done");
         await().atMost(Duration.ofSeconds(90)).until(() -> logLines(run).contains("line-3"));
+        // The command's progress, written in its workspace (what a sandboxed run can write), read while the API
+        // cannot answer.
+        Path progress = workspaceOf(run).resolve("progress");
 
         postgres.stop();
         // down while the command prints 122 more lines: at least 61 s, twelve times the e2e lease of 5 s
@@ -412,6 +411,10 @@ class FaultsEndToEndTest {
                 assertThat(health.statusCode()).as(service.name + " /health").isEqualTo(200);
             });
         }
+    }
+
+    private static Path workspaceOf(UUID run) {
+        return Path.of(rest.get("/api/runs/" + run).get("workspacePath").asString());
     }
 
     private static int printed(Path progress) {
