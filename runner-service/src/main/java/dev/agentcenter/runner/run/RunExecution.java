@@ -59,6 +59,7 @@ final class RunExecution {
     private final FinishStep finish;
     private final Agents agents;
     private final Sandbox sandbox;
+    private final RunTimeLimits timeLimits;
 
     RunExecution(
             RunContext context,
@@ -73,8 +74,10 @@ final class RunExecution {
             RunnerSecrets secrets,
             RunBudgets budgets,
             RunnerMetrics metrics,
-            Sandbox sandbox) {
+            Sandbox sandbox,
+            RunTimeLimits timeLimits) {
         this.sandbox = sandbox;
+        this.timeLimits = timeLimits;
         this.context = context;
         this.runner = runner;
         this.properties = properties;
@@ -104,6 +107,8 @@ final class RunExecution {
 
     /** Runs to the end; never throws. */
     Outcome run() {
+        // Counted from when the runner accepted the run, and disarmed however it ends: no timer outlives its run.
+        RunTimeLimits.Armed timeLimit = timeLimits.arm(run.sinceAccepted(), run::onTimeLimit);
         LeaseKeeper renewer = LeaseKeeper.start(
                 run.leased(),
                 context.runId(),
@@ -124,7 +129,8 @@ final class RunExecution {
             }
             outcome = execute(workspace);
         } catch (RunFailure e) {
-            outcome = finish.finish(Outcome.FAILED, e.code(), e.getMessage(), null, workspace, null);
+            RunFailure failure = run.failureOf(e);
+            outcome = finish.finish(Outcome.FAILED, failure.code(), failure.getMessage(), null, workspace, null);
         } catch (SandboxUnavailableException e) {
             outcome = finish.finish(
                     Outcome.FAILED, SandboxUnavailableException.CODE, e.getMessage(), null, workspace, null);
@@ -138,6 +144,7 @@ final class RunExecution {
                     workspace,
                     null);
         } finally {
+            timeLimit.disarm();
             if (run.session() != null) {
                 run.session().close();
             }
@@ -156,7 +163,8 @@ final class RunExecution {
         try {
             prepared = new PrepareWorkspaceStep(run, this::recordWorkspaceHome).prepare(workspace);
         } catch (RunFailure e) {
-            return finish.finish(Outcome.FAILED, e.code(), e.getMessage(), null, workspace, null);
+            RunFailure failure = run.failureOf(e);
+            return finish.finish(Outcome.FAILED, failure.code(), failure.getMessage(), null, workspace, null);
         }
         if (prepared == null) {
             return Outcome.FAILED;
@@ -173,11 +181,15 @@ final class RunExecution {
         }
         try {
             Integer exitCode = work(workspace);
+            run.requireWithinRunLimits(); // a limit that passed between two steps: nothing is delivered
             try {
                 deliver(prepared);
             } catch (GitDelivery.Failure e) {
-                return finish.finish(Outcome.FAILED, e.code(), e.getMessage(), exitCode, workspace, diff(prepared));
+                RunFailure failure = run.failureOf(new RunFailure(e.code(), e.getMessage()));
+                return finish.finish(
+                        Outcome.FAILED, failure.code(), failure.getMessage(), exitCode, workspace, diff(prepared));
             }
+            run.requireWithinRunLimits(); // the limit stopped the delivery part way
             if (run.cancelRequested()) {
                 return finish.finish(
                         Outcome.CANCELLED, "cancelled", run.cancelMessage(), exitCode, workspace, diff(prepared));
@@ -185,10 +197,11 @@ final class RunExecution {
             return finish.finish(Outcome.COMPLETED, null, null, exitCode, workspace, diff(prepared));
         } catch (RunFailure e) {
             boolean cancelled = run.cancelRequested();
+            RunFailure failure = run.failureOf(e);
             return finish.finish(
                     cancelled ? Outcome.CANCELLED : Outcome.FAILED,
-                    cancelled ? "cancelled" : e.code(),
-                    cancelled ? run.cancelMessage() : e.getMessage(),
+                    cancelled ? "cancelled" : failure.code(),
+                    cancelled ? run.cancelMessage() : failure.getMessage(),
                     e instanceof CommandFailure f ? f.exitCode() : null,
                     workspace,
                     diff(prepared));
@@ -217,7 +230,7 @@ final class RunExecution {
             }
             lastExit = commands.runCommand(workspace, policy, specs.get(index), index, specs.size());
         }
-        run.requireOutputWithinLimit();
+        run.requireWithinRunLimits();
         run.requireWithinSandboxLimits();
         return lastExit;
     }
