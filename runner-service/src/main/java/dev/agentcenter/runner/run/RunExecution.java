@@ -163,8 +163,7 @@ final class RunExecution {
         try {
             prepared = new PrepareWorkspaceStep(run, this::recordWorkspaceHome).prepare(workspace);
         } catch (RunFailure e) {
-            RunFailure failure = run.failureOf(e);
-            return finish.finish(Outcome.FAILED, failure.code(), failure.getMessage(), null, workspace, null);
+            return stoppedOrFailed(e, null, workspace, null); // a stop also cuts a clone or fetch short
         }
         if (prepared == null) {
             return Outcome.FAILED;
@@ -196,16 +195,24 @@ final class RunExecution {
             }
             return finish.finish(Outcome.COMPLETED, null, null, exitCode, workspace, diff(prepared));
         } catch (RunFailure e) {
-            boolean cancelled = run.cancelRequested();
-            RunFailure failure = run.failureOf(e);
-            return finish.finish(
-                    cancelled ? Outcome.CANCELLED : Outcome.FAILED,
-                    cancelled ? "cancelled" : failure.code(),
-                    cancelled ? run.cancelMessage() : failure.getMessage(),
-                    e instanceof CommandFailure f ? f.exitCode() : null,
-                    workspace,
-                    diff(prepared));
+            return stoppedOrFailed(e, e instanceof CommandFailure f ? f.exitCode() : null, workspace, diff(prepared));
         }
+    }
+
+    /**
+     * A step failed: the run ends the way its first stop signal says (see {@link RunScope}), since the failure may
+     * be what the stop did (a killed clone, say), else with the step's failure.
+     */
+    private Outcome stoppedOrFailed(
+            RunFailure e,
+            Integer exitCode,
+            Path workspace,
+            dev.agentcenter.runner.execution.GitWorkspace.DiffResult diff) {
+        if (run.cancelRequested()) {
+            return finish.finish(Outcome.CANCELLED, "cancelled", run.cancelMessage(), exitCode, workspace, diff);
+        }
+        RunFailure failure = run.failureOf(e);
+        return finish.finish(Outcome.FAILED, failure.code(), failure.getMessage(), exitCode, workspace, diff);
     }
 
     /** Steps 2 and 3: the agent works first; the commands (a test suite, say) then run on what it left. */

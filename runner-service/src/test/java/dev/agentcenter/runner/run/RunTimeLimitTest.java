@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import dev.agentcenter.runner.metrics.RunnerMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -132,6 +134,55 @@ class RunTimeLimitTest extends RunnerFixture {
         List<String> types = types(events(run));
         assertThat(types).contains("git.branch.pushed").doesNotContain("git.pr.opened");
         assertThat(types.getLast()).isEqualTo("run.failed");
+    }
+
+    @Test
+    void theLimitStopsACloneThatHangsInsteadOfWaitingForGitsTimeout() throws Exception {
+        String repo = hangingRepository();
+        Handle run = queue(newTask(repository), List.of(command("echo never")));
+        execute(run);
+        await().atMost(Duration.ofSeconds(30)).until(() -> processesWith(repo) >= 1);
+
+        awaitStatus(run, "failed"); // well before git's own 10-minute timeout
+
+        assertThat(column(run, "error_code")).isEqualTo("time_limit_exceeded");
+        await().atMost(Duration.ofSeconds(30)).until(() -> processesWith(repo) == 0);
+        List<String> types = types(events(run));
+        assertThat(types).contains("repo.clone.started").doesNotContain("repo.clone.finished", "run.command.started");
+        assertThat(types.getLast()).isEqualTo("run.failed");
+    }
+
+    @Test
+    void aCancelDuringACloneThatHangsCancelsTheRun() throws Exception {
+        String repo = hangingRepository();
+        Handle run = queue(newTask(repository), List.of(command("echo never")));
+        execute(run);
+        await().atMost(Duration.ofSeconds(30)).until(() -> processesWith(repo) >= 1);
+
+        cancel(run);
+
+        awaitStatus(run, "cancelled");
+        await().atMost(Duration.ofSeconds(30)).until(() -> processesWith(repo) == 0);
+        assertThat(types(events(run)).stream().filter(TERMINAL::contains)).containsExactly("run.cancelled");
+    }
+
+    /** The connection of the last {@link #hangingRepository()}. */
+    private UUID repository;
+
+    /**
+     * A repository whose clone never ends: its {@code packed-refs} is a named pipe nobody writes to, so the {@code git
+     * upload-pack} the clone starts blocks opening it, as a clone stalled on a network would.
+     *
+     * @return the repository's name, which the clone's processes have on their command lines
+     */
+    private String hangingRepository() throws Exception {
+        String repo = "hang-" + UUID.randomUUID().toString().substring(0, 8);
+        repository = repository("acme", repo, null);
+        Path packedRefs = REMOTES.resolve("acme").resolve(repo + ".git").resolve("packed-refs");
+        Files.deleteIfExists(packedRefs);
+        assertThat(new ProcessBuilder("mkfifo", packedRefs.toString()).start().waitFor())
+                .isZero();
+        return repo;
     }
 
     @Test
