@@ -163,8 +163,7 @@ final class RunScope {
             log.info("Run {}: a cancel came after {} and changes nothing", context.runId(), firstStop.get());
             return;
         }
-        stopCurrentCommand();
-        stopped.complete(null);
+        stopEverything();
     }
 
     boolean cancelRequested() {
@@ -211,8 +210,7 @@ final class RunScope {
             lost = true;
             log.warn("Run {} was taken away from this runner; stopping it", context.runId());
             journal.leaseLost();
-            stopCurrentCommand();
-            stopped.complete(null);
+            stopEverything();
         }
     }
 
@@ -229,8 +227,7 @@ final class RunScope {
                     "Run {} printed more than {} bytes (RUNNER_MAX_OUTPUT_BYTES); stopping it",
                     context.runId(),
                     maxOutputBytes);
-            stopCurrentCommand();
-            stopped.complete(null);
+            stopEverything();
         }
     }
 
@@ -248,8 +245,7 @@ final class RunScope {
                 "Run {} went past its wall-time limit of {} (RUNNER_MAX_RUN_SECONDS); stopping it",
                 context.runId(),
                 RunTimeLimits.describe(properties.maxRunDuration()));
-        stopCurrentCommand();
-        stopped.complete(null);
+        stopEverything();
     }
 
     /** Starts a process, makes it the one a stop signal stops, and waits for it. */
@@ -320,6 +316,12 @@ final class RunScope {
     void stopForBudget() {
         budgetStopped = true;
         stopCurrentCommand();
+    }
+
+    /** The process running now gets TERM, then KILL; a clone, the delivery and the steps between processes stop. */
+    private void stopEverything() {
+        stopCurrentCommand();
+        stopped.complete(null);
     }
 
     private void stopCurrentCommand() {

@@ -14,7 +14,6 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -29,7 +28,7 @@ class RunTimeLimitTest extends RunnerFixture {
 
     private static final int LIMIT_SECONDS = 5;
     private static final List<String> TERMINAL = List.of("run.completed", "run.failed", "run.cancelled");
-    private static GitDeliveryTest.FakeGitHub github;
+    private static final GitDeliveryTest.FakeGitHub github = new GitDeliveryTest.FakeGitHub();
 
     @Autowired
     MeterRegistry meters;
@@ -39,11 +38,6 @@ class RunTimeLimitTest extends RunnerFixture {
 
     @DynamicPropertySource
     static void shortWallTimeLimit(DynamicPropertyRegistry registry) {
-        synchronized (RunTimeLimitTest.class) {
-            if (github == null) {
-                github = new GitDeliveryTest.FakeGitHub();
-            }
-        }
         registry.add("agent-center.execution.max-run-duration", () -> Integer.toString(LIMIT_SECONDS));
         registry.add(
                 "agent-center.delivery.github-api-base-url",
@@ -57,14 +51,10 @@ class RunTimeLimitTest extends RunnerFixture {
         github.server.close();
     }
 
-    @BeforeEach
+    /** Answers what it held and forgets it. */
+    @AfterEach
     void resetFakeGitHub() {
         github.reset();
-    }
-
-    @AfterEach
-    void releaseHeldRequests() {
-        github.releaseHeld();
     }
 
     @Test
@@ -138,51 +128,47 @@ class RunTimeLimitTest extends RunnerFixture {
 
     @Test
     void theLimitStopsACloneThatHangsInsteadOfWaitingForGitsTimeout() throws Exception {
-        String repo = hangingRepository();
-        Handle run = queue(newTask(repository), List.of(command("echo never")));
-        execute(run);
-        await().atMost(Duration.ofSeconds(30)).until(() -> processesWith(repo) >= 1);
+        HangingClone clone = startHangingClone();
 
-        awaitStatus(run, "failed"); // well before git's own 10-minute timeout
+        awaitStatus(clone.run(), "failed"); // well before git's own 10-minute timeout
 
-        assertThat(column(run, "error_code")).isEqualTo("time_limit_exceeded");
-        await().atMost(Duration.ofSeconds(30)).until(() -> processesWith(repo) == 0);
-        List<String> types = types(events(run));
+        assertThat(column(clone.run(), "error_code")).isEqualTo("time_limit_exceeded");
+        await().atMost(Duration.ofSeconds(30)).until(() -> processesWith(clone.repo()) == 0);
+        List<String> types = types(events(clone.run()));
         assertThat(types).contains("repo.clone.started").doesNotContain("repo.clone.finished", "run.command.started");
         assertThat(types.getLast()).isEqualTo("run.failed");
     }
 
     @Test
     void aCancelDuringACloneThatHangsCancelsTheRun() throws Exception {
-        String repo = hangingRepository();
-        Handle run = queue(newTask(repository), List.of(command("echo never")));
-        execute(run);
-        await().atMost(Duration.ofSeconds(30)).until(() -> processesWith(repo) >= 1);
+        HangingClone clone = startHangingClone();
 
-        cancel(run);
+        cancel(clone.run());
 
-        awaitStatus(run, "cancelled");
-        await().atMost(Duration.ofSeconds(30)).until(() -> processesWith(repo) == 0);
-        assertThat(types(events(run)).stream().filter(TERMINAL::contains)).containsExactly("run.cancelled");
+        awaitStatus(clone.run(), "cancelled");
+        await().atMost(Duration.ofSeconds(30)).until(() -> processesWith(clone.repo()) == 0);
+        assertThat(types(events(clone.run())).stream().filter(TERMINAL::contains))
+                .containsExactly("run.cancelled");
     }
 
-    /** The connection of the last {@link #hangingRepository()}. */
-    private UUID repository;
+    /** A run whose clone is under way and never ends, and the repository's name (on its processes' command lines). */
+    record HangingClone(Handle run, String repo) {}
 
     /**
-     * A repository whose clone never ends: its {@code packed-refs} is a named pipe nobody writes to, so the {@code git
-     * upload-pack} the clone starts blocks opening it, as a clone stalled on a network would.
-     *
-     * @return the repository's name, which the clone's processes have on their command lines
+     * Starts a run of a repository whose clone never ends: its {@code packed-refs} is a named pipe nobody writes to, so
+     * the {@code git upload-pack} the clone starts blocks opening it, as a clone stalled on a network would.
      */
-    private String hangingRepository() throws Exception {
+    private HangingClone startHangingClone() throws Exception {
         String repo = "hang-" + UUID.randomUUID().toString().substring(0, 8);
-        repository = repository("acme", repo, null);
+        UUID connection = repository("acme", repo, null);
         Path packedRefs = REMOTES.resolve("acme").resolve(repo + ".git").resolve("packed-refs");
         Files.deleteIfExists(packedRefs);
         assertThat(new ProcessBuilder("mkfifo", packedRefs.toString()).start().waitFor())
                 .isZero();
-        return repo;
+        Handle run = queue(newTask(connection), List.of(command("echo never")));
+        execute(run);
+        await().atMost(Duration.ofSeconds(30)).until(() -> processesWith(repo) >= 1);
+        return new HangingClone(run, repo);
     }
 
     @Test
