@@ -155,15 +155,17 @@ final class RunScope {
 
     /** Asks the run to stop: the current process group gets TERM, then KILL after the grace period. */
     void cancel(String reason) {
-        if (firstStop.get() != null) {
-            return;
+        if (firstStop.get() == null) {
+            cancelReason = reason;
+            if (firstStop.compareAndSet(null, Stop.CANCEL)) {
+                stopEverything();
+                return;
+            }
         }
-        cancelReason = reason;
-        if (!firstStop.compareAndSet(null, Stop.CANCEL)) {
-            log.info("Run {}: a cancel came after {} and changes nothing", context.runId(), firstStop.get());
-            return;
+        Stop first = firstStop.get();
+        if (first != Stop.CANCEL) {
+            log.info("Run {}: a cancel came after {} and changes nothing", context.runId(), first);
         }
-        stopEverything();
     }
 
     boolean cancelRequested() {
