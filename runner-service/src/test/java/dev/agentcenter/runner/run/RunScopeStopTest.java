@@ -111,6 +111,14 @@ class RunScopeStopTest {
         }
     }
 
+    @Test
+    void theLimitIsNamedAsPeopleWriteIt() {
+        assertThat(RunTimeLimits.describe(Duration.ofHours(4))).isEqualTo("4h");
+        assertThat(RunTimeLimits.describe(Duration.ofSeconds(5400))).isEqualTo("1h 30m");
+        assertThat(RunTimeLimits.describe(Duration.ofSeconds(5))).isEqualTo("5s");
+        assertThat(RunTimeLimits.describe(Duration.ofSeconds(90_061))).isEqualTo("1d 1h 1m 1s");
+    }
+
     private RunScope newScope() {
         UUID runId = UUID.randomUUID();
         RunContext context = new RunContext(
