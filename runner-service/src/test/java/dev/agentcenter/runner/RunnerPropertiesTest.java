@@ -2,8 +2,10 @@ package dev.agentcenter.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.agentcenter.runner.run.ExecutionProperties;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.context.ConfigurationPropertiesAutoConfiguration;
@@ -15,7 +17,7 @@ import org.springframework.context.annotation.Configuration;
 class RunnerPropertiesTest {
 
     @Configuration(proxyBeanMethods = false)
-    @EnableConfigurationProperties(RunnerProperties.class)
+    @EnableConfigurationProperties({RunnerProperties.class, ExecutionProperties.class})
     static class Config {}
 
     private final ApplicationContextRunner context = new ApplicationContextRunner()
@@ -69,5 +71,32 @@ class RunnerPropertiesTest {
                 .run(run -> assertThat(run).hasFailed().getFailure().hasStackTraceContaining("shell"));
         context.withPropertyValues("agent-center.runner.public-url=ftp://runner")
                 .run(run -> assertThat(run).hasFailed().getFailure().hasStackTraceContaining("publicUrlHttp"));
+    }
+
+    /** RUNNER_MAX_RUN_SECONDS: whole seconds, 4 h by default, 1 s to 365 days, no "off". */
+    @Test
+    void theRunWallTimeLimitIsFourHoursByDefaultAndAPlainNumberIsSeconds() {
+        context.run(run -> assertThat(run.getBean(ExecutionProperties.class).maxRunDuration())
+                .isEqualTo(Duration.ofHours(4)));
+        context.withPropertyValues("agent-center.execution.max-run-duration=90")
+                .run(run -> assertThat(run.getBean(ExecutionProperties.class).maxRunDuration())
+                        .isEqualTo(Duration.ofSeconds(90)));
+        context.withPropertyValues("agent-center.execution.max-run-duration=31536000")
+                .run(run -> assertThat(run.getBean(ExecutionProperties.class).maxRunDuration())
+                        .isEqualTo(Duration.ofDays(365)));
+    }
+
+    @Test
+    void aRunWallTimeLimitOfZeroNegativeOrPastAYearIsRefusedAtStart() {
+        for (String value : new String[] {"0", "-5", "31536001"}) {
+            context.withPropertyValues("agent-center.execution.max-run-duration=" + value)
+                    .run(run -> assertThat(run)
+                            .as(value)
+                            .hasFailed()
+                            .getFailure()
+                            .hasStackTraceContaining("maxRunDuration"));
+        }
+        context.withPropertyValues("agent-center.execution.max-run-duration=soon")
+                .run(run -> assertThat(run).hasFailed().getFailure().hasStackTraceContaining("max-run-duration"));
     }
 }

@@ -139,8 +139,8 @@ public class GitDelivery {
     /**
      * Commits, pushes and opens the pull request as asked; does nothing when nothing is asked.
      *
-     * @param stop completed once the run is cancelled or lost: no further step starts, a GitHub call in flight is
-     *     cancelled
+     * @param stop completed once the run is cancelled, lost or past a limit: no further step starts, a GitHub call in
+     *     flight is cancelled
      * @throws Failure when a step fails
      */
     public void deliver(Request request, GitWorkspace git, Journal journal, CompletableFuture<?> stop) {

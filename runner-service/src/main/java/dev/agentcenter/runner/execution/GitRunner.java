@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -184,6 +185,16 @@ final class GitRunner {
      * token removed. Throws {@link GitException} unless it exits 0.
      */
     void stream(String step, List<String> args, String token, ShellCommand.OutputSink sink) {
+        stream(step, args, token, sink, null);
+    }
+
+    /**
+     * Like {@link #stream(String, List, String, ShellCommand.OutputSink)}, and stopped (TERM, then KILL) once {@code
+     * stop} completes, already completed included; then it throws a {@link GitException} saying so.
+     *
+     * @param stop {@code null}: never stopped, only timed out
+     */
+    void stream(String step, List<String> args, String token, ShellCommand.OutputSink sink, CompletableFuture<?> stop) {
         withAskpass(token, env -> {
             Tail tail = new Tail(token);
             ShellCommand.OutputSink forward = (stream, line) -> {
@@ -193,18 +204,30 @@ final class GitRunner {
                 }
             };
             ShellCommand.Outcome outcome;
+            CompletableFuture<?> stopping = null;
             try {
-                outcome = ShellCommand.startInGroup(
-                                argv(args), directory, env, timeout, ShellCommand.TIMEOUT_GRACE, forward)
-                        .await();
+                ShellCommand.Running running = ShellCommand.startInGroup(
+                        argv(args), directory, env, timeout, ShellCommand.TIMEOUT_GRACE, forward);
+                if (stop != null) {
+                    stopping = stop.thenRun(() -> running.cancel(ShellCommand.TIMEOUT_GRACE));
+                }
+                outcome = running.await();
             } catch (IOException e) {
                 throw new UncheckedIOException("Could not start git", e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new GitException("git " + step + " was interrupted", GitException.DEFAULT_HINT, tail.lines());
+            } finally {
+                if (stopping != null) {
+                    stopping.cancel(false); // ended: a later stop has nothing to stop
+                }
             }
             if (outcome.timedOut()) {
                 throw GitException.timedOut(step, timeout, tail.lines());
+            }
+            if (outcome.cancelled()) {
+                throw new GitException(
+                        "git " + step + " was stopped: the run is stopping", GitException.DEFAULT_HINT, tail.lines());
             }
             if (outcome.exitCode() != 0) {
                 throw GitException.failed(step, outcome.exitCode(), tail.lines());

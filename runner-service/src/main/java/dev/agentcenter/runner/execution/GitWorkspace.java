@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 /**
@@ -48,6 +49,8 @@ public final class GitWorkspace {
     private final GitRunner git;
     /** {@code .git/config} as it was when last found safe: the same file unchanged needs no second look. */
     private volatile ConfigStamp checkedSafe;
+    /** Stops a clone or fetch in flight; {@code null} until {@link #stopDownloadsOn} is called. */
+    private volatile CompletableFuture<?> downloadStop;
 
     /**
      * A workspace without a remote (no repository connection): nothing is ever fetched or pushed, no token used.
@@ -73,6 +76,15 @@ public final class GitWorkspace {
         }
         this.directory = directory.toAbsolutePath().normalize();
         this.git = new GitRunner(this.directory, Objects.requireNonNull(timeout, "timeout"), remoteUrl);
+    }
+
+    /**
+     * Stops a clone or fetch in flight (and any later one at once) when {@code stop} completes: a cancel, a limit or a
+     * lost lease then does not wait for a download that may take minutes; {@link #cloneInto} or {@link #checkout}
+     * throws a {@link GitException}. A push is never stopped part way: the remote would be left in doubt.
+     */
+    public void stopDownloadsOn(CompletableFuture<?> stop) {
+        this.downloadStop = stop;
     }
 
     /** The absolute path of the {@code git} binary every call runs; resolving it early pins it. */
@@ -184,7 +196,7 @@ public final class GitWorkspace {
         } catch (IOException e) {
             throw new UncheckedIOException("Could not create workspace " + directory, e);
         }
-        git.stream("clone", List.of("clone", "--origin", REMOTE_NAME, "--", remoteUrl, "."), token, sink);
+        git.stream("clone", List.of("clone", "--origin", REMOTE_NAME, "--", remoteUrl, "."), token, sink, downloadStop);
     }
 
     /**
@@ -209,7 +221,8 @@ public final class GitWorkspace {
                         git.remoteUrl(),
                         "+refs/heads/*:" + TRACKING_PREFIX + "*"),
                 token,
-                sink);
+                sink,
+                downloadStop);
         String base = baseBranch != null && !baseBranch.isBlank() ? baseBranch.strip() : defaultBranch(token, sink);
         requireValidBranchName(base);
         if (branchName != null && !branchName.isBlank()) {

@@ -23,7 +23,7 @@ public class RunnerMetrics {
 
     private final MeterRegistry registry;
 
-    RunnerMetrics(MeterRegistry registry) {
+    public RunnerMetrics(MeterRegistry registry) {
         this.registry = registry;
         FunctionCounter.builder("agentcenter.redaction.hits", SecretRedactor.class, c -> SecretRedactor.hits())
                 .description("Secrets masked in run output, events and diffs")

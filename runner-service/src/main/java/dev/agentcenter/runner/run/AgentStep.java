@@ -89,7 +89,7 @@ final class AgentStep {
         } catch (AgentException e) {
             throw new RunFailure(e.code(), e.getMessage());
         }
-        run.requireOutputWithinLimit();
+        run.requireWithinRunLimits();
         run.requireWithinSandboxLimits();
         requireWithinBudget(budget);
         if (!result.ok() && !result.cancelled()) {

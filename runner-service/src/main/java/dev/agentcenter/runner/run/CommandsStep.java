@@ -108,7 +108,7 @@ final class CommandsStep {
         boolean ok = outcome.exitCode() == 0 && !outcome.timedOut() && !outcome.cancelled();
         String message = ok ? label + " finished" : label + " failed with exit code " + outcome.exitCode();
         run.journal().log(run.draft(RunEventTypes.RUN_COMMAND_FINISHED, ok ? "info" : "error", message, finished));
-        run.requireOutputWithinLimit();
+        run.requireWithinRunLimits();
         run.requireWithinSandboxLimits();
         if (outcome.timedOut()) {
             throw new CommandFailure(

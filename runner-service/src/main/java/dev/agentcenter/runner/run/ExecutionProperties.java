@@ -3,9 +3,14 @@ package dev.agentcenter.runner.run;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import org.hibernate.validator.constraints.time.DurationMax;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.boot.convert.DurationUnit;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -28,6 +33,10 @@ import org.springframework.validation.annotation.Validated;
  *     output_limit_exceeded}
  * @param outputBufferBytes {@code RUNNER_OUTPUT_BUFFER_BYTES} (default 4 MiB): a run's events held in memory while
  *     they wait to be written (Postgres slow or unreachable); past it the run's processes are paused, not dropped
+ * @param maxRunDuration {@code RUNNER_MAX_RUN_SECONDS} (default 14400 = 4 h; 1 s to 365 days, there is no "unlimited"):
+ *     the wall time one run may take, counted from when this runner accepted it, whatever it is doing (cloning,
+ *     running the agent or commands, delivering, waiting); past it the run is stopped and fails with {@code
+ *     time_limit_exceeded}. Each run (a follow-up too) gets the whole limit.
  */
 @Validated
 @ConfigurationProperties("agent-center.execution")
@@ -40,7 +49,14 @@ public record ExecutionProperties(
         @DefaultValue("20s") Duration drainTimeout,
         @Min(1024) @DefaultValue("5242880") int maxPatchBytes,
         @Min(1_048_576) @DefaultValue("67108864") long maxOutputBytes,
-        @Min(262_144) @DefaultValue("4194304") long outputBufferBytes) {
+        @Min(262_144) @DefaultValue("4194304") long outputBufferBytes,
+
+        @NotNull
+        @DurationMin(seconds = 1)
+        @DurationMax(days = 365)
+        @DurationUnit(ChronoUnit.SECONDS)
+        @DefaultValue("14400")
+        Duration maxRunDuration) {
 
     public ExecutionProperties {
         githubToken = githubToken == null || githubToken.isBlank() ? null : githubToken.strip();

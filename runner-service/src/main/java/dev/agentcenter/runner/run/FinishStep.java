@@ -35,6 +35,7 @@ final class FinishStep {
             Integer exitCode,
             Path workspace,
             GitWorkspace.DiffResult diff) {
+        run.ending();
         String status = outcome.name().toLowerCase(java.util.Locale.ROOT);
         String level = switch (outcome) {
             case COMPLETED -> "info";
@@ -56,6 +57,9 @@ final class FinishStep {
         }
         if (workspace != null) {
             payload.put("workspacePath", workspace.toAbsolutePath().toString());
+        }
+        if ("time_limit_exceeded".equals(errorCode)) {
+            payload.put("maxRunSeconds", run.properties().maxRunDuration().toSeconds());
         }
         if (run.outputLimited()) {
             payload.put("maxOutputBytes", run.properties().maxOutputBytes());

@@ -61,6 +61,7 @@ final class PrepareWorkspaceStep {
         }
         RunContext.Repository repository = run.context().repository();
         GitWorkspace git = new GitWorkspace(workspace, GIT_TIMEOUT, repository == null ? null : cloneUrl(repository));
+        git.stopDownloadsOn(run.stopped()); // a cancel or a limit does not wait for a slow clone
         try {
             return new Prepared(git, prepareRepository(git));
         } catch (UnsafeGitConfigException e) {

@@ -61,6 +61,7 @@ final class RunExecution {
     private final FinishStep finish;
     private final Agents agents;
     private final Sandbox sandbox;
+    private final RunTimeLimits timeLimits;
 
     RunExecution(
             RunContext context,
@@ -75,8 +76,10 @@ final class RunExecution {
             RunnerSecrets secrets,
             RunBudgets budgets,
             RunnerMetrics metrics,
-            Sandbox sandbox) {
+            Sandbox sandbox,
+            RunTimeLimits timeLimits) {
         this.sandbox = sandbox;
+        this.timeLimits = timeLimits;
         this.context = context;
         this.runner = runner;
         this.properties = properties;
@@ -106,6 +109,8 @@ final class RunExecution {
 
     /** Runs to the end; never throws. */
     Outcome run() {
+        // Counted from when the runner accepted the run, and disarmed however it ends: no timer outlives its run.
+        RunTimeLimits.Armed timeLimit = timeLimits.arm(run.sinceAccepted(), run::onTimeLimit);
         LeaseKeeper renewer = LeaseKeeper.start(
                 run.leased(),
                 context.runId(),
@@ -126,7 +131,8 @@ final class RunExecution {
             }
             outcome = execute(workspace);
         } catch (RunFailure e) {
-            outcome = finish.finish(Outcome.FAILED, e.code(), e.getMessage(), null, workspace, null);
+            RunFailure failure = run.failureOf(e);
+            outcome = finish.finish(Outcome.FAILED, failure.code(), failure.getMessage(), null, workspace, null);
         } catch (SandboxUnavailableException e) {
             outcome = finish.finish(
                     Outcome.FAILED, SandboxUnavailableException.CODE, e.getMessage(), null, workspace, null);
@@ -140,6 +146,7 @@ final class RunExecution {
                     workspace,
                     null);
         } finally {
+            timeLimit.disarm();
             if (run.session() != null) {
                 run.session().close();
             }
@@ -162,7 +169,7 @@ final class RunExecution {
         try {
             prepared = new PrepareWorkspaceStep(run, this::recordWorkspaceHome).prepare(workspace);
         } catch (RunFailure e) {
-            return finish.finish(Outcome.FAILED, e.code(), e.getMessage(), null, workspace, null);
+            return stoppedOrFailed(e, null, workspace, null); // a stop also cuts a clone or fetch short
         } finally {
             if (prepared == null) {
                 opening.thenAccept(Sandbox.Session::close);
@@ -191,26 +198,39 @@ final class RunExecution {
         }
         try {
             Integer exitCode = work(workspace);
+            run.requireWithinRunLimits(); // a limit that passed between two steps: nothing is delivered
             try {
                 deliver(prepared);
             } catch (GitDelivery.Failure e) {
-                return finish.finish(Outcome.FAILED, e.code(), e.getMessage(), exitCode, workspace, diff(prepared));
+                RunFailure failure = run.failureOf(new RunFailure(e.code(), e.getMessage()));
+                return finish.finish(
+                        Outcome.FAILED, failure.code(), failure.getMessage(), exitCode, workspace, diff(prepared));
             }
+            run.requireWithinRunLimits(); // the limit stopped the delivery part way
             if (run.cancelRequested()) {
                 return finish.finish(
                         Outcome.CANCELLED, "cancelled", run.cancelMessage(), exitCode, workspace, diff(prepared));
             }
             return finish.finish(Outcome.COMPLETED, null, null, exitCode, workspace, diff(prepared));
         } catch (RunFailure e) {
-            boolean cancelled = run.cancelRequested();
-            return finish.finish(
-                    cancelled ? Outcome.CANCELLED : Outcome.FAILED,
-                    cancelled ? "cancelled" : e.code(),
-                    cancelled ? run.cancelMessage() : e.getMessage(),
-                    e instanceof CommandFailure f ? f.exitCode() : null,
-                    workspace,
-                    diff(prepared));
+            return stoppedOrFailed(e, e instanceof CommandFailure f ? f.exitCode() : null, workspace, diff(prepared));
         }
+    }
+
+    /**
+     * A step failed: the run ends the way its first stop signal says (see {@link RunScope}), since the failure may
+     * be what the stop did (a killed clone, say), else with the step's failure.
+     */
+    private Outcome stoppedOrFailed(
+            RunFailure e,
+            Integer exitCode,
+            Path workspace,
+            dev.agentcenter.runner.execution.GitWorkspace.DiffResult diff) {
+        if (run.cancelRequested()) {
+            return finish.finish(Outcome.CANCELLED, "cancelled", run.cancelMessage(), exitCode, workspace, diff);
+        }
+        RunFailure failure = run.failureOf(e);
+        return finish.finish(Outcome.FAILED, failure.code(), failure.getMessage(), exitCode, workspace, diff);
     }
 
     /** Steps 2 and 3: the agent works first; the commands (a test suite, say) then run on what it left. */
@@ -235,7 +255,7 @@ final class RunExecution {
             }
             lastExit = commands.runCommand(workspace, policy, specs.get(index), index, specs.size());
         }
-        run.requireOutputWithinLimit();
+        run.requireWithinRunLimits();
         run.requireWithinSandboxLimits();
         return lastExit;
     }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,8 +20,14 @@ import tools.jackson.databind.ObjectMapper;
 
 /**
  * What the steps of one run share: its context, its journal and fenced row writes, its redactor (which grows as
- * secrets become known), and its stop signals (a cancel, a lost lease, the output limit) with the process that
- * is running now, so that any of them stops it.
+ * secrets become known), and its stop signals (a cancel, a lost lease, the output limit, the wall-time limit) with
+ * the process that is running now, so that any of them stops it.
+ *
+ * <p>Of a cancel, the output limit and the wall-time limit, the first one decides how the run ends ({@link Stop}):
+ * a cancel that arrives while the wall-time limit stops the run is ignored, and the run fails with {@code
+ * time_limit_exceeded}; a wall-time limit that passes while a cancel stops the run is ignored, and the run ends
+ * cancelled. So the outcome does not depend on which step happens to notice first, and there is only ever one
+ * terminal write. A lost lease is apart: the run is no longer ours, and nothing more is written for it.
  */
 final class RunScope {
 
@@ -41,7 +48,19 @@ final class RunScope {
 
     private volatile String token;
 
-    private volatile boolean cancelRequested;
+    /** How the run ends when it is asked to stop; the first signal wins, later ones change nothing. */
+    enum Stop {
+        /** A cancel (via the API, or the runner shutting down): the run ends cancelled. */
+        CANCEL,
+        /** The output passed RUNNER_MAX_OUTPUT_BYTES: the run fails with output_limit_exceeded. */
+        OUTPUT_LIMIT,
+        /** The run passed RUNNER_MAX_RUN_SECONDS: the run fails with time_limit_exceeded. */
+        TIME_LIMIT,
+        /** The run is writing its end: a signal now has nothing left to stop. */
+        ENDED
+    }
+
+    private final AtomicReference<Stop> firstStop = new AtomicReference<>();
     private volatile String cancelReason;
     private volatile ShellCommand.Running current;
     private volatile boolean lost;
@@ -136,17 +155,34 @@ final class RunScope {
 
     /** Asks the run to stop: the current process group gets TERM, then KILL after the grace period. */
     void cancel(String reason) {
-        if (cancelRequested) {
-            return;
+        if (firstStop.get() == null) {
+            cancelReason = reason;
+            if (firstStop.compareAndSet(null, Stop.CANCEL)) {
+                stopEverything();
+                return;
+            }
         }
-        cancelReason = reason;
-        cancelRequested = true;
-        stopCurrentCommand();
-        stopped.complete(null);
+        Stop first = firstStop.get();
+        if (first != Stop.CANCEL) {
+            log.info("Run {}: a cancel came after {} and changes nothing", context.runId(), first);
+        }
     }
 
     boolean cancelRequested() {
-        return cancelRequested;
+        return firstStop.get() == Stop.CANCEL;
+    }
+
+    /** The run passed its wall-time limit first: it is being stopped and fails with {@code time_limit_exceeded}. */
+    boolean timeLimited() {
+        return firstStop.get() == Stop.TIME_LIMIT;
+    }
+
+    /**
+     * The run has reached its end (its final status is being written): a cancel or a limit from now on is ignored, and
+     * a wall-time limit that had not passed yet is not counted as hit.
+     */
+    void ending() {
+        firstStop.compareAndSet(null, Stop.ENDED);
     }
 
     String cancelMessage() {
@@ -161,9 +197,10 @@ final class RunScope {
         return outputLimited;
     }
 
-    /** A cancel or a lost lease: start nothing new. */
+    /** A cancel, the wall-time limit or a lost lease: start nothing new. */
     boolean stopping() {
-        return cancelRequested || lost;
+        Stop stop = firstStop.get();
+        return stop == Stop.CANCEL || stop == Stop.TIME_LIMIT || lost;
     }
 
     CompletableFuture<Void> stopped() {
@@ -175,23 +212,42 @@ final class RunScope {
             lost = true;
             log.warn("Run {} was taken away from this runner; stopping it", context.runId());
             journal.leaseLost();
-            stopCurrentCommand();
-            stopped.complete(null);
+            stopEverything();
         }
     }
 
     /** Called once, from an output reader, when the run's output passes RUNNER_MAX_OUTPUT_BYTES. */
     private void onOutputLimit(long maxOutputBytes) {
         if (!outputLimited) {
+            // Set whatever came first: the journal keeps dropping output past the limit, and the end says how much.
             outputLimited = true;
+            if (!firstStop.compareAndSet(null, Stop.OUTPUT_LIMIT)) {
+                return;
+            }
             metrics.sandboxLimitHit("output");
             log.warn(
                     "Run {} printed more than {} bytes (RUNNER_MAX_OUTPUT_BYTES); stopping it",
                     context.runId(),
                     maxOutputBytes);
-            stopCurrentCommand();
-            stopped.complete(null);
+            stopEverything();
         }
+    }
+
+    /**
+     * Called once, from the runner's timer, when the run has been going for RUNNER_MAX_RUN_SECONDS: stops the process
+     * running now (TERM, then KILL after the cancel grace) and the delivery; a step between processes (a clone, a
+     * wait) starts nothing more.
+     */
+    void onTimeLimit() {
+        if (!firstStop.compareAndSet(null, Stop.TIME_LIMIT)) {
+            return;
+        }
+        metrics.sandboxLimitHit("time");
+        log.warn(
+                "Run {} went past its wall-time limit of {} (RUNNER_MAX_RUN_SECONDS); stopping it",
+                context.runId(),
+                RunTimeLimits.describe(properties.maxRunDuration()));
+        stopEverything();
     }
 
     /** Starts a process, makes it the one a stop signal stops, and waits for it. */
@@ -226,8 +282,13 @@ final class RunScope {
         }
     }
 
-    void requireOutputWithinLimit() {
-        if (outputLimited) {
+    /** Fails the run once a limit (output, wall time) stopped it first; a cancel that came first is no failure. */
+    void requireWithinRunLimits() {
+        Stop stop = firstStop.get();
+        if (stop == Stop.TIME_LIMIT) {
+            throw timeLimitFailure();
+        }
+        if (stop == Stop.OUTPUT_LIMIT) {
             throw new RunFailure(
                     "output_limit_exceeded",
                     "The run printed more than " + properties.maxOutputBytes() + " bytes of output"
@@ -236,10 +297,33 @@ final class RunScope {
         }
     }
 
+    /**
+     * What a run fails with once the wall-time limit stopped it first: whatever its stopped processes or steps failed
+     * with afterwards (a killed command, an interrupted clone) is a consequence, not the cause.
+     */
+    RunFailure failureOf(RunFailure failure) {
+        return timeLimited() ? timeLimitFailure() : failure;
+    }
+
+    private RunFailure timeLimitFailure() {
+        return new RunFailure(
+                "time_limit_exceeded",
+                "The run went past its wall-time limit of " + RunTimeLimits.describe(properties.maxRunDuration())
+                        + " (RUNNER_MAX_RUN_SECONDS), counted from when the runner accepted it, so it was stopped."
+                        + " What it changed in the workspace is kept and shown in its diff; delivery steps it had"
+                        + " not reached were skipped. Split the work into follow-up runs, or raise the limit.");
+    }
+
     /** A budget is spent: stops the process running now (the agent), which then ends as budget_exceeded. */
     void stopForBudget() {
         budgetStopped = true;
         stopCurrentCommand();
+    }
+
+    /** The process running now gets TERM, then KILL; a clone, the delivery and the steps between processes stop. */
+    private void stopEverything() {
+        stopCurrentCommand();
+        stopped.complete(null);
     }
 
     private void stopCurrentCommand() {

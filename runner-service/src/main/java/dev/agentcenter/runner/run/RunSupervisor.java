@@ -55,6 +55,7 @@ class RunSupervisor implements SmartLifecycle {
 
     private final RunBudgets budgets;
     private final RunnerMetrics metrics;
+    private final RunTimeLimits timeLimits;
 
     RunSupervisor(
             RunContextLoader loader,
@@ -70,8 +71,10 @@ class RunSupervisor implements SmartLifecycle {
             RunnerSecrets secrets,
             RunBudgets budgets,
             RunnerMetrics metrics,
-            Sandbox sandbox) {
+            Sandbox sandbox,
+            RunTimeLimits timeLimits) {
         this.sandbox = sandbox;
+        this.timeLimits = timeLimits;
         this.budgets = budgets;
         this.metrics = metrics;
         this.loader = loader;
@@ -123,7 +126,8 @@ class RunSupervisor implements SmartLifecycle {
                 secrets,
                 budgets,
                 metrics,
-                sandbox);
+                sandbox,
+                timeLimits);
         active.put(runId, execution);
         Thread.ofVirtual().name("run-" + runId).start(() -> {
             try {
