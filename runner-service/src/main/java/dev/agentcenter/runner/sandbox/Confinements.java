@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * Opens the {@link RunConfinement} (network and limits) of each sandboxed run. Runner-wide: the cgroups found at
  * start, the model endpoints and the control plane's endpoints.
  */
-public final class Confinements {
+public final class Confinements implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Confinements.class);
 
@@ -38,6 +39,10 @@ public final class Confinements {
     private final List<Endpoint> controlPlane;
     private final String bwrap;
     private final boolean root;
+    /** The network the next run with a proxied network gets; null until a run needed one. */
+    private CompletableFuture<SandboxNetwork> spare;
+
+    private boolean closed;
 
     /**
      * @param modelEndpoints {@code AGENT_OPENAI_BASE_URL}, {@code AGENT_ANTHROPIC_BASE_URL}
@@ -119,18 +124,81 @@ public final class Confinements {
                 created.killAll();
             });
         }
-        CompletableFuture<SandboxNetwork> net = CompletableFuture.supplyAsync(
-                () -> {
+        return new RunConfinement(network(runId, policy), cgroup, watch, limits);
+    }
+
+    /**
+     * The run's network, starting in the background. A shared one (root runner, a proxied mode) is the spare started
+     * when the previous run took its own, if it fits, so a run does not wait for bwrap and the proxy's listeners
+     * (15–20 ms); taking it starts the next spare.
+     */
+    private CompletableFuture<SandboxNetwork> network(UUID runId, NetworkPolicy policy) {
+        Consumer<SandboxNetwork.Denied> denied = refused -> logDenied(runId, refused);
+        if (!root || policy.mode() == NetworkMode.NONE) {
+            return inBackground(
+                    "sandbox-network-" + runId,
+                    () -> root
+                            ? SandboxNetwork.openShared(policy, denied, bwrap)
+                            : SandboxNetwork.openPerCommand(policy, denied));
+        }
+        CompletableFuture<SandboxNetwork> taken;
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("the runner is stopping");
+            }
+            taken = spare;
+            spare = inBackground("sandbox-network-spare", () -> SandboxNetwork.openSpare(policy, bwrap));
+        }
+        if (taken == null) {
+            return inBackground("sandbox-network-" + runId, () -> SandboxNetwork.openShared(policy, denied, bwrap));
+        }
+        return taken.handleAsync(
+                (started, failed) -> {
                     try {
-                        return root
-                                ? SandboxNetwork.openShared(policy, denied -> logDenied(runId, denied), bwrap)
-                                : SandboxNetwork.openPerCommand(policy, denied -> logDenied(runId, denied));
+                        if (started != null && started.assign(policy, denied)) {
+                            return started;
+                        }
+                        if (started != null) {
+                            started.close();
+                        }
+                        return SandboxNetwork.openShared(policy, denied, bwrap);
                     } catch (IOException e) {
                         throw new CompletionException(e);
                     }
                 },
                 task -> Thread.ofVirtual().name("sandbox-network-" + runId).start(task));
-        return new RunConfinement(net, cgroup, watch, limits);
+    }
+
+    /** Something that starts a network; it may fail. */
+    @FunctionalInterface
+    private interface NetworkStart {
+        SandboxNetwork start() throws IOException;
+    }
+
+    private static CompletableFuture<SandboxNetwork> inBackground(String name, NetworkStart start) {
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return start.start();
+                    } catch (IOException e) {
+                        throw new CompletionException(e);
+                    }
+                },
+                task -> Thread.ofVirtual().name(name).start(task));
+    }
+
+    /** Stops the spare network, when the runner stops. */
+    @Override
+    public void close() {
+        CompletableFuture<SandboxNetwork> left;
+        synchronized (this) {
+            closed = true;
+            left = spare;
+            spare = null;
+        }
+        if (left != null) {
+            left.thenAccept(SandboxNetwork::close);
+        }
     }
 
     private static void logDenied(UUID runId, SandboxNetwork.Denied denied) {

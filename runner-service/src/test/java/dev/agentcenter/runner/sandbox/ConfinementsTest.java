@@ -149,6 +149,44 @@ class ConfinementsTest {
                         standbys.stream().noneMatch(pid -> ProcessHandle.of(pid).isPresent()));
     }
 
+    /** The second run's network was started when the first took its own: the run does not wait for bwrap. */
+    @Test
+    void aRunGetsTheNetworkStartedWhenThePreviousRunTookItsOwn() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "shared namespaces need root");
+        try (Confinements confinements = new Confinements(
+                new NetworkProperties("full", List.of()),
+                new ResourceLimits(DataSize.parse("256MB"), 128, 0, DataSize.parse("1GB"), Duration.ofSeconds(10)),
+                CgroupHost.detect(List.of(), List.of()), // no limits: only the network is under test
+                List.of(),
+                List.of(),
+                "bwrap",
+                true)) {
+            try (RunConfinement first =
+                    confinements.open(UUID.randomUUID(), null, List.of(), null, List.of(workspace))) {
+                first.awaitNetwork();
+                Thread.sleep(500); // the spare starts meanwhile
+                Process reference = new ProcessBuilder("sleep", "60").start();
+                Instant asked = reference.info().startInstant().orElseThrow();
+                reference.destroyForcibly();
+                try (RunConfinement second = confinements.open(
+                        UUID.randomUUID(), NetworkMode.ALLOWLIST, List.of("example.org"), null, List.of(workspace))) {
+                    second.awaitNetwork();
+                    long holder = Long.parseLong(second.networkPrefix().stream()
+                            .filter(argument -> argument.startsWith("--net=/proc/"))
+                            .findFirst()
+                            .orElseThrow()
+                            .split("/")[2]);
+                    assertThat(ProcessHandle.of(holder)
+                                    .flatMap(handle -> handle.info().startInstant())
+                                    .orElseThrow())
+                            .isBefore(asked.minusMillis(100));
+                    assertThat(first.networkPrefix()).isNotEqualTo(second.networkPrefix());
+                    assertThat(second.environment()).containsEntry("HTTPS_PROXY", "http://127.0.0.1:3128");
+                }
+            }
+        }
+    }
+
     /** Output of one command, joined. */
     private static final class ShellCommandLines implements ShellCommand.OutputSink {
         private final StringBuffer text = new StringBuffer();

@@ -62,8 +62,12 @@ final class EgressProxy implements Closeable {
         Thread.ofVirtual().name("egress-" + socket.getFileName()).start(this::accept);
     }
 
-    /** An HTTP proxy on {@code socket} that lets through what {@code rules} allow and reports what they refuse. */
-    static EgressProxy proxy(Path socket, EgressRules rules, Consumer<Denial> denied) throws IOException {
+    /**
+     * An HTTP proxy on {@code socket} that lets through what {@code rules} allow (asked for each connection: they may
+     * change) and reports what they refuse.
+     */
+    static EgressProxy proxy(Path socket, java.util.function.Supplier<EgressRules> rules, Consumer<Denial> denied)
+            throws IOException {
         ProxyExchange exchange = new ProxyExchange(rules, denied);
         return new EgressProxy(socket, exchange::serve);
     }
@@ -166,7 +170,7 @@ final class EgressProxy implements Closeable {
     }
 
     /** One client connection to the proxy: reads the request head, decides, then tunnels or forwards. */
-    private record ProxyExchange(EgressRules rules, Consumer<Denial> denied) {
+    private record ProxyExchange(java.util.function.Supplier<EgressRules> rules, Consumer<Denial> denied) {
 
         void serve(SocketChannel client, InputStream in, OutputStream out) throws IOException {
             List<String> head = readHead(in);
@@ -214,7 +218,7 @@ final class EgressProxy implements Closeable {
 
         /** Connects as the rules allow, or answers the client with why not and returns null. */
         private Socket open(Endpoint endpoint, OutputStream out) throws IOException {
-            EgressRules.Decision decision = rules.decide(endpoint.host(), endpoint.port());
+            EgressRules.Decision decision = rules.get().decide(endpoint.host(), endpoint.port());
             if (decision instanceof EgressRules.Deny deny) {
                 denied.accept(new Denial(endpoint.host(), endpoint.port(), deny.reason()));
                 if (deny.unresolvable()) {

@@ -73,7 +73,14 @@ public final class SandboxNetwork implements AutoCloseable {
     /** A connection the run attempted and the proxy refused. */
     public record Denied(String host, int port, String reason) {}
 
-    private final NetworkPolicy policy;
+    /** The run's: set again by {@link #assign} on a spare. */
+    private volatile NetworkPolicy policy;
+
+    private volatile EgressRules rules;
+    private volatile Consumer<Denied> denied;
+    /** The loopback ports forwarded to model endpoints on the runner's host: fixed once the listeners run. */
+    private java.util.Set<Integer> forwardedPorts = java.util.Set.of();
+
     private final Path directory;
     private final Path sockets;
     private final List<EgressProxy> servers = new ArrayList<>();
@@ -109,6 +116,36 @@ public final class SandboxNetwork implements AutoCloseable {
         return open(policy, denied, null);
     }
 
+    /**
+     * A shared network started before its run is known, so that a run does not wait for it: {@link #assign} gives it
+     * its run. Until then its proxy allows what {@code template} allows (nothing can use it: no process is in it).
+     */
+    public static SandboxNetwork openSpare(NetworkPolicy template, String bwrap) throws IOException {
+        if (template.mode() == NetworkMode.NONE) {
+            throw new IllegalArgumentException("a network without a proxy has nothing to start ahead");
+        }
+        return openShared(template, refused -> {}, bwrap);
+    }
+
+    /**
+     * Makes a spare ({@link #openSpare}) the network of a run with {@code policy}: from now on its proxy decides by
+     * {@code policy} and reports refusals to {@code denied}. False, and nothing changed, when it cannot serve that
+     * run: another mode than a proxied one, other local model ports, or its namespace's holder gone.
+     */
+    public boolean assign(NetworkPolicy policy, Consumer<Denied> denied) throws IOException {
+        if (policy.mode() == NetworkMode.NONE || holder == null || !holder.isAlive()) {
+            return false;
+        }
+        EgressRules assigned = new EgressRules(policy, InetAddress::getAllByName);
+        if (!assigned.localModelPorts().equals(forwardedPorts)) {
+            return false;
+        }
+        this.policy = policy;
+        this.denied = denied;
+        this.rules = assigned;
+        return true;
+    }
+
     private static SandboxNetwork open(NetworkPolicy policy, Consumer<Denied> denied, String bwrap) throws IOException {
         if (policy.mode() == NetworkMode.NONE) {
             return new SandboxNetwork(policy, null);
@@ -134,12 +171,14 @@ public final class SandboxNetwork implements AutoCloseable {
                         + " network to the runner's egress proxy");
     }
 
-    private void start(String socat, Consumer<Denied> denied, String bwrap) throws IOException {
+    private void start(String socat, Consumer<Denied> deniedTo, String bwrap) throws IOException {
         Files.createDirectory(
                 sockets, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         Files.setPosixFilePermissions(sockets, PosixFilePermissions.fromString("rwxr-xr-x"));
-        EgressRules rules = new EgressRules(policy, InetAddress::getAllByName);
+        this.rules = new EgressRules(policy, InetAddress::getAllByName);
+        this.denied = deniedTo;
         TreeSet<Integer> forwarded = new TreeSet<>(rules.localModelPorts());
+        this.forwardedPorts = java.util.Set.copyOf(forwarded);
         int proxyPort = PROXY_PORT;
         while (forwarded.contains(proxyPort)) {
             proxyPort++;
@@ -150,7 +189,7 @@ public final class SandboxNetwork implements AutoCloseable {
         Path proxySocket = sockets.resolve("proxy.sock");
         servers.add(EgressProxy.proxy(
                 proxySocket,
-                rules,
+                () -> rules,
                 denial -> denied.accept(new Denied(denial.host(), denial.port(), denial.reason()))));
         listen(script, "TCP4-LISTEN", proxyPort, "127.0.0.1", proxySocket);
         List<Integer> waitFor = new ArrayList<>(List.of(proxyPort));

@@ -100,6 +100,38 @@ class SandboxNetworkTest {
                 .containsExactly("127.0.0.1", "localhost", "not-allowed.example");
     }
 
+    /** A network started before its run (a spare) takes the run's policy when it is assigned, and only then. */
+    @Test
+    void aSpareAssignedToARunEnforcesThatRunsPolicyAndReportsToIt() throws Exception {
+        model.enqueue(new MockResponse.Builder().body("model").build());
+        try (SandboxNetwork spare = SandboxNetwork.openSpare(policy(NetworkMode.FULL, List.of()), "bwrap")) {
+            assertThat(spare.assign(policy(NetworkMode.NONE, List.of()), denied::add))
+                    .isFalse();
+            NetworkPolicy otherModel = new NetworkPolicy(
+                    NetworkMode.ALLOWLIST,
+                    List.of(),
+                    List.of(new Endpoint("127.0.0.1", other.getPort())),
+                    policy(NetworkMode.FULL, List.of()).controlPlane());
+            assertThat(spare.assign(otherModel, denied::add))
+                    .as("other local model ports")
+                    .isFalse();
+
+            assertThat(spare.assign(policy(NetworkMode.ALLOWLIST, List.of("localhost")), denied::add))
+                    .isTrue();
+            assertThat(spare.mode()).isEqualTo(NetworkMode.ALLOWLIST);
+            String output = run(spare, """
+                    curl -sS http://localhost:%d/a; echo
+                    curl -sS http://allowed-under-full.example/b; echo
+                    """.formatted(model.getPort()));
+
+            assertThat(output)
+                    .contains("model\n")
+                    .contains("Agent Center sandbox: allowed-under-full.example is not in this task's"
+                            + " config.sandbox.allowedHosts");
+        }
+        assertThat(denied).extracting(SandboxNetwork.Denied::host).containsExactly("allowed-under-full.example");
+    }
+
     @ParameterizedTest(name = "{0}, shared namespace: {1}")
     @CsvSource({"NONE,true", "ALLOWLIST,true", "FULL,true", "NONE,false", "ALLOWLIST,false", "FULL,false"})
     void theApiAndPostgresPortsAreRefusedInEveryMode(NetworkMode mode, boolean shared) throws Exception {
