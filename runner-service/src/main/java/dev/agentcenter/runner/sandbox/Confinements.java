@@ -124,13 +124,17 @@ public final class Confinements implements AutoCloseable {
                 created.killAll();
             });
         }
-        return new RunConfinement(network(runId, policy), cgroup, watch, limits);
+        CompletableFuture<SandboxNetwork> net = network(runId, policy);
+        return new RunConfinement(net, cgroup, watch, limits, () -> {
+            if (root && policy.mode() != NetworkMode.NONE) {
+                startSpare(policy);
+            }
+        });
     }
 
     /**
      * The run's network, starting in the background. A shared one (root runner, a proxied mode) is the spare started
-     * when the previous run took its own, if it fits, so a run does not wait for bwrap and the proxy's listeners
-     * (15–20 ms); taking it starts the next spare.
+     * when an earlier run ended, if it fits, so a run does not wait for bwrap and the proxy's listeners (15–20 ms).
      */
     private CompletableFuture<SandboxNetwork> network(UUID runId, NetworkPolicy policy) {
         Consumer<SandboxNetwork.Denied> denied = refused -> logDenied(runId, refused);
@@ -147,7 +151,7 @@ public final class Confinements implements AutoCloseable {
                 throw new IllegalStateException("the runner is stopping");
             }
             taken = spare;
-            spare = inBackground("sandbox-network-spare", () -> SandboxNetwork.openSpare(policy, bwrap));
+            spare = null;
         }
         if (taken == null) {
             return inBackground("sandbox-network-" + runId, () -> SandboxNetwork.openShared(policy, denied, bwrap));
@@ -167,6 +171,18 @@ public final class Confinements implements AutoCloseable {
                     }
                 },
                 task -> Thread.ofVirtual().name("sandbox-network-" + runId).start(task));
+    }
+
+    /**
+     * Starts the spare network when a run's network closes, unless there is one: as many namespaces as before, and
+     * its start (bwrap, socat: CPU) does not compete with a run's first command, as it would when the run took it.
+     */
+    private void startSpare(NetworkPolicy template) {
+        synchronized (this) {
+            if (!closed && spare == null) {
+                spare = inBackground("sandbox-network-spare", () -> SandboxNetwork.openSpare(template, bwrap));
+            }
+        }
     }
 
     /** Something that starts a network; it may fail. */

@@ -29,12 +29,20 @@ public final class RunConfinement implements AutoCloseable {
     private final LimitWatch watch;
     private final ResourceLimits limits;
 
+    /** Runs once the run's network is closed. */
+    private final Runnable afterClose;
+
     RunConfinement(
-            CompletableFuture<SandboxNetwork> network, RunCgroup cgroup, LimitWatch watch, ResourceLimits limits) {
+            CompletableFuture<SandboxNetwork> network,
+            RunCgroup cgroup,
+            LimitWatch watch,
+            ResourceLimits limits,
+            Runnable afterClose) {
         this.network = network;
         this.cgroup = cgroup;
         this.watch = watch;
         this.limits = limits;
+        this.afterClose = afterClose;
     }
 
     /**
@@ -107,5 +115,6 @@ public final class RunConfinement implements AutoCloseable {
         if (started != null) {
             started.close();
         }
+        afterClose.run();
     }
 }
