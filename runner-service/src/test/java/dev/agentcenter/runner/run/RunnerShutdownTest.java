@@ -53,7 +53,10 @@ class RunnerShutdownTest extends RunnerFixture {
                 .until(() ->
                         logLines(slow).contains("started") && logLines(quick).contains("quick"));
 
+        RunSupervisor supervisor = draining.getBean(RunSupervisor.class);
         Thread closing = Thread.ofPlatform().start(draining::close);
+        // Offered only once the runner has begun to drain: before that it would rightly take the run.
+        await().atMost(Duration.ofSeconds(30)).until(() -> !supervisor.accepting());
         Handle late = queue(newTask(null), List.of(command("echo too late")));
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> send(drainingPort, body(late)).statusCode() == 503);
