@@ -14,9 +14,9 @@ import java.util.Objects;
 
 /**
  * A process started before its command is known, so that what has to happen ahead of every command of a run (joining
- * the run's cgroup, entering its network namespace) is done while nothing waits for it. This is the per-task shim of
- * container runtimes, made of a shell: joining a cgroup v1 hierarchy waits for an RCU grace period (10–20 ms), which
- * a fork from a process already in the cgroup does not.
+ * the run's cgroup) is done while nothing waits for it. This is the per-task shim of container runtimes, made of a
+ * shell: moving a process into a cgroup v1 hierarchy waits for an RCU grace period (10–20 ms), which a process born
+ * in the cgroup does not.
  *
  * <p>It starts as {@code setsid <prefix...> bash -c <script>}: the prefix does its work and {@code exec}s bash, which
  * then waits for one line on its standard input. {@link #run} writes the command there (the path of a request file,

@@ -124,7 +124,16 @@ public final class Confinements implements AutoCloseable {
                 created.killAll();
             });
         }
-        CompletableFuture<SandboxNetwork> net = network(runId, policy);
+        CompletableFuture<SandboxNetwork> net;
+        try {
+            net = network(runId, policy);
+        } catch (RuntimeException e) {
+            if (watch != null) {
+                watch.close();
+                cgroup.close();
+            }
+            throw e;
+        }
         return new RunConfinement(net, cgroup, watch, limits, () -> {
             if (root && policy.mode() != NetworkMode.NONE) {
                 startSpare(policy);

@@ -17,7 +17,7 @@ import java.util.concurrent.CompletionException;
  * bubblewrap backend puts them around each process: {@link #cgroupLauncher()} (join the run's cgroup; a standby
  * process does that ahead of the command), {@link #networkPrefix()} (enter its network namespace), {@link
  * #bwrapArguments()}, {@link #beforeCommand()} (inside, as the run's uid) and {@link #environment()}. The network
- * starts in the background while the first process joins the cgroup, both about 15–20 ms. A breach of a limit kills everything in the run's cgroup at once; the run then fails with its code
+ * is a spare started earlier, or starts in the background while the first process joins the cgroup (each 15–20 ms). A breach of a limit kills everything in the run's cgroup at once; the run then fails with its code
  * ({@link #breach()}).
  */
 public final class RunConfinement implements AutoCloseable {
