@@ -381,8 +381,8 @@ final class RunExecution {
         }
     }
 
-    private dev.agentcenter.runner.sandbox.RunScope sandboxScope(Path workspace) {
-        return new dev.agentcenter.runner.sandbox.RunScope(
+    private dev.agentcenter.runner.sandbox.SandboxScope sandboxScope(Path workspace) {
+        return new dev.agentcenter.runner.sandbox.SandboxScope(
                 context.runId(),
                 workspace,
                 agents.stateDirectory(context.taskId()),

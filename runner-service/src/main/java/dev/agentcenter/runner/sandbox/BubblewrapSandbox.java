@@ -107,7 +107,7 @@ final class BubblewrapSandbox implements Sandbox {
     }
 
     @Override
-    public Session open(RunScope scope) {
+    public Session open(SandboxScope scope) {
         Path runScratch = scratchRoot.resolve(scope.runId().toString());
         try {
             Files.createDirectories(runScratch.resolve("home"));
@@ -143,7 +143,7 @@ final class BubblewrapSandbox implements Sandbox {
      * The argument vector that runs {@code spec} inside the run's sandbox (and its confinement, if any), from {@code
      * bwrap} on: what goes before it (joining the cgroup, entering the network namespace) is the session's.
      */
-    List<String> argv(RunScope scope, Path runScratch, ShellCommand.ArgvSpec spec, RunConfinement confinement) {
+    List<String> argv(SandboxScope scope, Path runScratch, ShellCommand.ArgvSpec spec, RunConfinement confinement) {
         Mounts mounts = new Mounts();
         mounts.add("--ro-bind", Path.of("/usr"), Path.of("/usr"));
         for (String name : SYSTEM_LINKS) {
@@ -253,7 +253,7 @@ final class BubblewrapSandbox implements Sandbox {
     }
 
     private final class RunSession implements Session {
-        private final RunScope scope;
+        private final SandboxScope scope;
         private final Path runScratch;
         private final RunConfinement confinement;
         /** What each process runs first, {@code exec}ing the rest: join the run's cgroup. */
@@ -266,7 +266,7 @@ final class BubblewrapSandbox implements Sandbox {
         private boolean closed;
         private volatile boolean workspaceOwned;
 
-        RunSession(RunScope scope, Path runScratch, RunConfinement confinement) {
+        RunSession(SandboxScope scope, Path runScratch, RunConfinement confinement) {
             this.scope = scope;
             this.runScratch = runScratch;
             this.confinement = confinement;

@@ -81,7 +81,7 @@ public final class Confinements implements AutoCloseable {
     }
 
     /** The confinement of the run of {@code scope}, as its task's {@code config.sandbox} asks. */
-    RunConfinement open(RunScope scope) throws IOException {
+    RunConfinement open(SandboxScope scope) throws IOException {
         SandboxConfig config = scope.config();
         NetworkMode mode = config == null || config.network() == null
                 ? null

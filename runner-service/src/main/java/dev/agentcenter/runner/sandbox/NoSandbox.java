@@ -24,7 +24,7 @@ final class NoSandbox implements Sandbox {
     }
 
     @Override
-    public Session open(RunScope scope) {
+    public Session open(SandboxScope scope) {
         if (scope.required()) {
             throw new SandboxUnavailableException("The task requires a sandbox (config.sandbox.required), and this"
                     + " runner has none: " + reason + " The run did not start any process.");

@@ -28,7 +28,7 @@ public interface Sandbox {
      *
      * @throws SandboxUnavailableException when the run cannot be isolated as asked
      */
-    Session open(RunScope scope);
+    Session open(SandboxScope scope);
 
     /** One run's sandbox. */
     interface Session extends AutoCloseable {

@@ -89,7 +89,7 @@ public class SandboxConfiguration {
     static String probe(BubblewrapSandbox sandbox, Path workspaceRoot, int expectedUid) throws IOException {
         Path probe = workspaceRoot.toAbsolutePath().normalize().resolve(".sandbox/probe-" + UUID.randomUUID());
         Path workspace = Files.createDirectories(probe.resolve("workspace"));
-        RunScope scope = new RunScope(UUID.randomUUID(), workspace, probe.resolve("state"), null);
+        SandboxScope scope = new SandboxScope(UUID.randomUUID(), workspace, probe.resolve("state"), null);
         try (Sandbox.Session session = sandbox.open(scope)) {
             StringBuilder output = new StringBuilder();
             ShellCommand.Outcome outcome = session.start(

@@ -60,7 +60,7 @@ final class ToolPaths {
     }
 
     /** The directories to bind read-only for {@code spec}, each an existing absolute directory. */
-    List<Path> readOnly(ShellCommand.ArgvSpec spec, RunScope scope) {
+    List<Path> readOnly(ShellCommand.ArgvSpec spec, SandboxScope scope) {
         Set<Path> candidates = new LinkedHashSet<>();
         String path = spec.env().get("PATH");
         if (path != null) {
@@ -107,7 +107,7 @@ final class ToolPaths {
         return real.getParent();
     }
 
-    private boolean allowed(Path candidate, RunScope scope) {
+    private boolean allowed(Path candidate, SandboxScope scope) {
         if (home.startsWith(candidate) || workspaceRoot.startsWith(candidate) || candidate.startsWith(workspaceRoot)) {
             return false;
         }

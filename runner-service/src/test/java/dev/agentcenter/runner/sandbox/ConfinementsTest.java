@@ -98,7 +98,7 @@ class ConfinementsTest {
                 confinements);
         Path taskWorkspace =
                 Files.createDirectories(workspace.resolve(UUID.randomUUID().toString()));
-        RunScope scope = new RunScope(
+        SandboxScope scope = new SandboxScope(
                 UUID.randomUUID(),
                 taskWorkspace,
                 workspace.resolve(".agent-state").resolve("t"),

@@ -44,7 +44,7 @@ class HostileRunTest {
         agentState =
                 Files.createDirectories(workspaceRoot.resolve(".agent-state").resolve(task.toString()));
         sandbox = Bubblewrap.required(workspaceRoot);
-        session = sandbox.open(new RunScope(UUID.randomUUID(), workspace, agentState, null));
+        session = sandbox.open(new SandboxScope(UUID.randomUUID(), workspace, agentState, null));
     }
 
     @AfterEach
@@ -182,7 +182,7 @@ class HostileRunTest {
         var required = new dev.agentcenter.model.SandboxConfig(true, null, null);
 
         org.assertj.core.api.Assertions.assertThatThrownBy(
-                        () -> none.open(new RunScope(UUID.randomUUID(), workspace, agentState, required)))
+                        () -> none.open(new SandboxScope(UUID.randomUUID(), workspace, agentState, required)))
                 .isInstanceOf(SandboxUnavailableException.class)
                 .hasMessageContaining("config.sandbox.required");
         assertThat(none.isolation()).isEqualTo(Sandbox.Isolation.NONE);

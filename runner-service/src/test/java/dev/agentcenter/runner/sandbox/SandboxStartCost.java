@@ -58,7 +58,7 @@ public final class SandboxStartCost {
                         List.of(),
                         properties.bwrap(),
                         Agents.runningAsRoot()));
-        RunScope scope = new RunScope(UUID.randomUUID(), workspace, state, null);
+        SandboxScope scope = new SandboxScope(UUID.randomUUID(), workspace, state, null);
         ShellCommand.ArgvSpec spec = new ShellCommand.ArgvSpec(
                 List.of("bash", "-c", "echo hi"),
                 workspace,
@@ -89,7 +89,7 @@ public final class SandboxStartCost {
         List<Long> openFull = new ArrayList<>();
         List<Long> closeFull = new ArrayList<>();
         for (int i = 0; i < Math.max(10, runs / 5); i++) {
-            RunScope run = new RunScope(UUID.randomUUID(), workspace, state, null);
+            SandboxScope run = new SandboxScope(UUID.randomUUID(), workspace, state, null);
             openPlain.add(session(none, run, spec, null));
             openBoxed.add(session(bubblewrap, run, spec, null));
             openFull.add(session(confined, run, spec, closeFull));
@@ -108,7 +108,7 @@ public final class SandboxStartCost {
     }
 
     /** Opens a session, runs one command in it and closes it; adds the close alone to {@code closes}. */
-    private static long session(Sandbox sandbox, RunScope run, ShellCommand.ArgvSpec spec, List<Long> closes)
+    private static long session(Sandbox sandbox, SandboxScope run, ShellCommand.ArgvSpec spec, List<Long> closes)
             throws Exception {
         long started = System.nanoTime();
         Sandbox.Session session = sandbox.open(run);

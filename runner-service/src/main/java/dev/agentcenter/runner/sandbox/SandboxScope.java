@@ -16,14 +16,14 @@ import java.util.UUID;
  * @param config the task's {@code config.sandbox}; {@code null} for the defaults
  * @param agent the run's coding agent, whose API hosts a network allowlist gets; {@code null} for none
  */
-public record RunScope(UUID runId, Path workspace, Path agentState, SandboxConfig config, AgentProvider agent) {
+public record SandboxScope(UUID runId, Path workspace, Path agentState, SandboxConfig config, AgentProvider agent) {
 
     /** A run without a coding agent. */
-    public RunScope(UUID runId, Path workspace, Path agentState, SandboxConfig config) {
+    public SandboxScope(UUID runId, Path workspace, Path agentState, SandboxConfig config) {
         this(runId, workspace, agentState, config, null);
     }
 
-    public RunScope {
+    public SandboxScope {
         Objects.requireNonNull(runId, "runId");
         workspace = workspace.toAbsolutePath().normalize();
         agentState = agentState.toAbsolutePath().normalize();
