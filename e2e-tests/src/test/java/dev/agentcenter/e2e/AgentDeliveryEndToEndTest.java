@@ -81,9 +81,6 @@ class AgentDeliveryEndToEndTest {
                 "RUNNER_GITHUB_API_BASE_URL", github.server.url("/").toString(),
                 "RUNNER_GIT_AUTHOR_NAME", "E2E Delivery Bot",
                 "RUNNER_GIT_AUTHOR_EMAIL", "e2e-bot@example.test",
-                // The fake agent writes how it was called, and waits for a gate file, next to itself outside any
-                // workspace, which a sandbox hides; the real CLIs run sandboxed in runner-service's RealAgentCliTest.
-                "RUNNER_SANDBOX", "none",
                 // the stored credential must be what reaches the agent, not one from the runner's environment
                 "ANTHROPIC_API_KEY", ""));
         rest = new RestCalls(stack.apiUrl());
@@ -109,6 +106,14 @@ class AgentDeliveryEndToEndTest {
         String mainHead = git(bare, "rev-parse", "refs/heads/main");
         JsonNode stored = rest.post("/api/credentials/anthropic", Map.of("apiKey", ANTHROPIC_KEY));
         assertThat(stored.toString()).doesNotContain(ANTHROPIC_KEY);
+        if (Files.isExecutable(Path.of("/usr/bin/bwrap"))) { // as on CI: the agent works in the runner's sandbox
+            assertThat(rest.get("/api/runners")
+                            .get("items")
+                            .get(0)
+                            .get("isolation")
+                            .asString())
+                    .isEqualTo("bubblewrap");
+        }
         UUID workspace =
                 RestCalls.id(rest.post("/api/workspaces", Map.of("slug", "agent-e2e", "name", "Agent end to end")));
         JsonNode connection = rest.post(
@@ -116,7 +121,6 @@ class AgentDeliveryEndToEndTest {
                 Map.of("workspaceId", workspace, "owner", OWNER, "repo", REPO, "token", REPO_TOKEN));
         assertThat(connection.get("hasToken").asBoolean()).isTrue();
         assertThat(connection.toString()).doesNotContain(REPO_TOKEN);
-        Path gate = fakes.resolve("delta-seen");
         List<Map<String, String>> commands = List.of(
                 Map.of("command", "cat hello.txt"),
                 Map.of("command", "echo \"agent key in commands: ${ANTHROPIC_API_KEY:-unset}\""));
@@ -136,7 +140,8 @@ class AgentDeliveryEndToEndTest {
                         "title",
                         "Greeting",
                         "prompt",
-                        "Add a hello.txt with a greeting gate=" + gate,
+                        // relative: in the agent's CLAUDE_CONFIG_DIR, which the sandboxed agent can see
+                        "Add a hello.txt with a greeting gate=delta-seen",
                         "branchName",
                         BRANCH,
                         "config",
@@ -150,7 +155,7 @@ class AgentDeliveryEndToEndTest {
         // while the agent was still at work, not replayed after the run.
         assertThat(rest.get("/api/runs/" + first).get("status").asString()).isEqualTo("running");
         assertThat(feed.types(first)).doesNotContain("agent.finished", "run.completed");
-        Files.createFile(gate);
+        Files.createFile(claudeHome(task).resolve("delta-seen"));
 
         JsonNode firstDone = awaitTerminal(first);
         assertThat(firstDone.get("status").asString())
@@ -240,7 +245,7 @@ class AgentDeliveryEndToEndTest {
         assertThat(proposal.get("title").asString()).isEqualTo("Greet the world");
         assertThat(proposal.get("body").asString()).isEqualTo("Written by Claude through Agent Center.");
 
-        List<List<String>> calls = agentCalls();
+        List<List<String>> calls = agentCalls(task);
         assertThat(calls).hasSize(1);
         assertThat(calls.getFirst()).contains("ANTHROPIC_API_KEY=" + ANTHROPIC_KEY);
         assertThat(calls.getFirst()).noneMatch(line -> line.startsWith("arg=--resume"));
@@ -297,7 +302,7 @@ class AgentDeliveryEndToEndTest {
         assertThat(latestAfter.get("id").asString()).isEqualTo(second.toString());
         assertThat(latestAfter.get("pullRequestNumber").asInt()).isEqualTo(number);
 
-        calls = agentCalls();
+        calls = agentCalls(task);
         assertThat(calls).hasSize(2);
         assertThat(calls.getLast()).contains("arg=--resume=" + sessionId, "ANTHROPIC_API_KEY=" + ANTHROPIC_KEY);
         assertThat(calls.get(0).stream().filter(line -> line.startsWith("cwd=")))
@@ -326,9 +331,10 @@ class AgentDeliveryEndToEndTest {
         assertThat(filesContaining(workspaceGit, ANTHROPIC_KEY, REPO_TOKEN))
                 .as("not in the workspace's git config or remote")
                 .isEmpty();
+        Path fakeAgentsOwnRecords = claudeHome(task).resolve("calls"); // the fake's call log: the key it was given
         assertThat(filesContaining(stack.root, ANTHROPIC_KEY, REPO_TOKEN))
                 .as("not in the services' logs, the workspace or the agent's state")
-                .isEmpty();
+                .noneMatch(file -> !file.startsWith(fakeAgentsOwnRecords));
     }
 
     // --- the outside world ------------------------------------------------------------------------------------
@@ -344,7 +350,9 @@ class AgentDeliveryEndToEndTest {
         try (InputStream script = AgentDeliveryEndToEndTest.class.getResourceAsStream("/agent-delivery/claude")) {
             Files.copy(script, claude);
         }
-        Files.setPosixFilePermissions(claude, PosixFilePermissions.fromString("rwx------"));
+        // Readable and executable by the sandbox's uid (the directory, bound read-only into the sandbox, too).
+        Files.setPosixFilePermissions(claude, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
         // One recorded session format, kept with the runner's own agent tests.
         Files.copy(
                 Path.of("..", "runner-service", "src", "test", "resources", "fake-agents", "recordings")
@@ -398,9 +406,24 @@ class AgentDeliveryEndToEndTest {
         }
     }
 
-    /** How the fake agent was called, oldest first: one list of {@code key=value} lines per call. */
-    private static List<List<String>> agentCalls() throws IOException {
-        Path calls = fakes.resolve("calls");
+    /** The task's Claude Code home on the runner ({@code CLAUDE_CONFIG_DIR}), writable inside its sandbox. */
+    private static Path claudeHome(UUID task) {
+        return stack.root
+                .resolve("workspaces")
+                .resolve(".agent-state")
+                .resolve(task.toString())
+                .resolve("claude");
+    }
+
+    /**
+     * How the fake agent was called, oldest first: one list of {@code key=value} lines per call. It writes them in its
+     * {@code CLAUDE_CONFIG_DIR} when sandboxed (its own directory is read-only there).
+     */
+    private static List<List<String>> agentCalls(UUID task) throws IOException {
+        Path calls = claudeHome(task).resolve("calls");
+        if (!Files.isDirectory(calls)) {
+            calls = fakes.resolve("calls");
+        }
         if (!Files.isDirectory(calls)) {
             return List.of();
         }

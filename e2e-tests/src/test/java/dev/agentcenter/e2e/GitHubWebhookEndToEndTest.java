@@ -74,12 +74,7 @@ class GitHubWebhookEndToEndTest {
                         "RUNNER_GITHUB_API_BASE_URL",
                         api,
                         "ANTHROPIC_API_KEY",
-                        "",
-                        // The fake agent records how it was called next to itself, outside any workspace, which a
-                        // sandbox hides (as in AgentDeliveryEndToEndTest); the real CLIs run sandboxed in
-                        // RealAgentCliTest.
-                        "RUNNER_SANDBOX",
-                        "none"));
+                        ""));
         rest = new RestCalls(stack.apiUrl());
     }
 
