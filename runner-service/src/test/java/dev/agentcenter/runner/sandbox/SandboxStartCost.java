@@ -13,8 +13,10 @@ import java.util.UUID;
 
 /**
  * Benchmark, not a test: what the sandbox adds to a command's start. Runs {@code bash -c 'echo hi'} through {@link
- * NoSandbox} and through {@link BubblewrapSandbox}, interleaved, and prints p50/p95 of start-to-end per command and
- * the difference. Run after {@code test-compile}:
+ * NoSandbox}, {@link BubblewrapSandbox}, and {@link BubblewrapSandbox} with each run's network and cgroup,
+ * interleaved, and prints p50/p95 of start-to-end per command and the differences; then what a run of one command
+ * costs (open, the command, close). A second argument {@code network} leaves the cgroup out. Run as root (for the
+ * cgroup) after {@code test-compile}:
  *
  * <pre>java -cp "runner-service/target/classes:runner-service/target/test-classes:$(cat cp.txt)" \
  *     dev.agentcenter.runner.sandbox.SandboxStartCost [runs]</pre>
