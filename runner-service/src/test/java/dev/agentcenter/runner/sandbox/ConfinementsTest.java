@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -106,12 +105,10 @@ class ConfinementsTest {
         List<Long> standbys;
         try (Sandbox.Session session = sandbox.open(scope)) {
             for (int command = 0; command < 3; command++) {
-                // A process started just before the command is asked for: /proc's start times are comparable with
-                // each other (10 ms resolution), not with the wall clock.
-                Thread.sleep(300);
-                Process reference = new ProcessBuilder("sleep", "60").start();
-                Instant asked = reference.info().startInstant().orElseThrow();
-                reference.destroyForcibly();
+                // The standby process: bash waiting for its command, already in the run's cgroup.
+                long waiting = await().atMost(Duration.ofSeconds(30))
+                        .until(() -> standbysIn("run-" + scope.runId()), found -> found.size() == 1)
+                        .getFirst();
                 ShellCommandLines lines = new ShellCommandLines();
                 ShellCommand.Running running = session.start(
                         new ShellCommand.ArgvSpec(
@@ -123,16 +120,15 @@ class ConfinementsTest {
                                 ShellCommand.MAX_LINE_BYTES),
                         lines,
                         Duration.ofSeconds(1));
-                Instant started = ProcessHandle.of(running.pid())
-                        .flatMap(handle -> handle.info().startInstant())
-                        .orElseThrow();
 
+                assertThat(running.pid())
+                        .as("the command became the waiting process")
+                        .isEqualTo(waiting);
                 // In the run's cgroup (inside, a cgroup namespace shows it as its root).
                 assertThat(Files.readString(Path.of("/proc", Long.toString(running.pid()), "cgroup")))
                         .contains("run-" + scope.runId());
                 assertThat(running.await().exitCode()).isZero();
                 assertThat(lines.text()).isEqualTo("http://127.0.0.1:3128\n");
-                assertThat(started).isBefore(asked.minusMillis(100));
             }
             standbys = ProcessHandle.allProcesses()
                     .filter(handle -> handle.info()
@@ -167,26 +163,61 @@ class ConfinementsTest {
                 first.awaitNetwork();
                 firstPrefix = first.networkPrefix();
             }
-            Thread.sleep(500); // the spare starts meanwhile
-            Process reference = new ProcessBuilder("sleep", "60").start();
-            Instant asked = reference.info().startInstant().orElseThrow();
-            reference.destroyForcibly();
+            // The spare starts as the first run's network closes: the processes holding network namespaces then.
+            long firstHolder = holderOf(firstPrefix);
+            List<Long> before = await().atMost(Duration.ofSeconds(30))
+                    .until(
+                            ConfinementsTest::networkHolders,
+                            holders -> !holders.isEmpty() && !holders.contains(firstHolder));
             try (RunConfinement second = confinements.open(
                     UUID.randomUUID(), NetworkMode.ALLOWLIST, List.of("example.org"), null, List.of(workspace))) {
                 second.awaitNetwork();
-                long holder = Long.parseLong(second.networkPrefix().stream()
-                        .filter(argument -> argument.startsWith("--net=/proc/"))
-                        .findFirst()
-                        .orElseThrow()
-                        .split("/")[2]);
-                assertThat(ProcessHandle.of(holder)
-                                .flatMap(handle -> handle.info().startInstant())
-                                .orElseThrow())
-                        .isBefore(asked.minusMillis(100));
-                assertThat(second.networkPrefix()).isNotEqualTo(firstPrefix);
+                assertThat(before)
+                        .as("its namespace was held before it was asked for")
+                        .contains(holderOf(second.networkPrefix()));
                 assertThat(second.environment()).containsEntry("HTTPS_PROXY", "http://127.0.0.1:3128");
             }
         }
+    }
+
+    /** The process whose network namespace {@code nsenter --net=/proc/<pid>/ns/net} enters. */
+    private static long holderOf(List<String> networkPrefix) {
+        return Long.parseLong(networkPrefix.stream()
+                .filter(argument -> argument.startsWith("--net=/proc/"))
+                .findFirst()
+                .orElseThrow()
+                .split("/")[2]);
+    }
+
+    /** The processes holding a run's network namespace (bwrap with the proxy's socket directory). */
+    private static List<Long> networkHolders() {
+        return ProcessHandle.allProcesses()
+                .filter(handle -> {
+                    String line = handle.info().commandLine().orElse("");
+                    return line.contains("--unshare-net") && line.contains("/run/agent-center-net");
+                })
+                .map(ProcessHandle::pid)
+                .toList();
+    }
+
+    /** The standby processes (bash waiting for a command) in the cgroup named {@code cgroup}. */
+    private static List<Long> standbysIn(String cgroup) {
+        return ProcessHandle.allProcesses()
+                .filter(handle -> handle.info()
+                        .arguments()
+                        .map(List::of)
+                        .orElse(List.of())
+                        .contains("agent-center-standby"))
+                .map(ProcessHandle::pid)
+                .filter(pid -> {
+                    try {
+                        return Files.readString(Path.of("/proc", Long.toString(pid), "cgroup"))
+                                .contains(cgroup);
+                    } catch (java.io.IOException gone) {
+                        return false;
+                    }
+                })
+                .toList();
     }
 
     /** Output of one command, joined. */

@@ -52,13 +52,16 @@ class RunCgroupTest {
         Process member = new ProcessBuilder(concat(busy.launcher(), List.of("sleep", "4249"))).start();
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> !busy.processes().isEmpty());
-            Thread.sleep(20); // directory times have a coarse resolution
+            // Both were made an hour ago, as by a runner killed then; the cut-off is ten minutes ago, as at start.
+            java.time.Instant anHourAgo = java.time.Instant.now().minus(Duration.ofHours(1));
+            for (RunCgroup old : List.of(abandoned, busy)) {
+                for (Path dir : old.directories().values()) {
+                    Files.setLastModifiedTime(dir, java.nio.file.attribute.FileTime.from(anHourAgo));
+                }
+            }
             RunCgroup young = host.create("run-" + UUID.randomUUID(), limits);
-            java.time.Instant cutOff = Files.getLastModifiedTime(
-                            young.directories().values().iterator().next())
-                    .toInstant();
 
-            int removed = host.removeStale(cutOff);
+            int removed = host.removeStale(java.time.Instant.now().minus(Duration.ofMinutes(10)));
 
             assertThat(removed).isGreaterThanOrEqualTo(abandoned.directories().size());
             assertThat(abandoned.directories().values()).noneMatch(Files::exists);
