@@ -132,8 +132,9 @@ class ConfinedRunTest extends RunnerFixture {
     void aRunWhoseCheckoutFailsLeavesNoCgroupAndNoNetworkBehind() throws Exception {
         // A run before it, so that the runner's spare network (the one the next run gets) exists already.
         awaitStatus(sandboxed("full", List.of(), "true"), "completed");
-        await().atMost(Duration.ofSeconds(30)).until(() -> networkHolders() > 0);
-        long holdersBefore = networkHolders();
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> !Bubblewrap.networkHolders().isEmpty());
+        int holdersBefore = Bubblewrap.networkHolders().size();
         UUID task = newTask(
                 repository("acme", "gizmos-" + UUID.randomUUID().toString().substring(0, 8), null));
         db.sql("UPDATE tasks SET base_branch = 'does-not-exist' WHERE id = :id")
@@ -151,16 +152,8 @@ class ConfinedRunTest extends RunnerFixture {
                 assertThat(cgroups).isEmpty();
             }
             // The run took the spare and a new spare started: as many networks as before, not one more.
-            assertThat(networkHolders()).isEqualTo(holdersBefore);
+            assertThat(Bubblewrap.networkHolders()).hasSize(holdersBefore);
         });
-    }
-
-    /** The processes holding a run's network namespace (bwrap with the proxy's socket directory). */
-    private static long networkHolders() {
-        return ProcessHandle.allProcesses()
-                .map(process -> process.info().commandLine().orElse(""))
-                .filter(line -> line.contains("--unshare-net") && line.contains("/run/agent-center-net"))
-                .count();
     }
 
     @ParameterizedTest(name = "network {0}")

@@ -31,4 +31,15 @@ public final class Bubblewrap {
             throw e;
         }
     }
+
+    /** The processes holding a run's network namespace now (bwrap with the proxy's socket directory). */
+    public static java.util.List<Long> networkHolders() {
+        return ProcessHandle.allProcesses()
+                .filter(handle -> {
+                    String line = handle.info().commandLine().orElse("");
+                    return line.contains("--unshare-net") && line.contains("/run/agent-center-net");
+                })
+                .map(ProcessHandle::pid)
+                .toList();
+    }
 }

@@ -130,15 +130,8 @@ class ConfinementsTest {
                 assertThat(running.await().exitCode()).isZero();
                 assertThat(lines.text()).isEqualTo("http://127.0.0.1:3128\n");
             }
-            standbys = ProcessHandle.allProcesses()
-                    .filter(handle -> handle.info()
-                            .arguments()
-                            .map(List::of)
-                            .orElse(List.of())
-                            .contains("agent-center-standby"))
-                    .map(ProcessHandle::pid)
-                    .toList();
-            assertThat(standbys).isNotEmpty();
+            standbys = await().atMost(Duration.ofSeconds(30))
+                    .until(() -> standbysIn("run-" + scope.runId()), found -> !found.isEmpty());
         }
         await().atMost(Duration.ofSeconds(30))
                 .until(() ->
@@ -166,9 +159,7 @@ class ConfinementsTest {
             // The spare starts as the first run's network closes: the processes holding network namespaces then.
             long firstHolder = holderOf(firstPrefix);
             List<Long> before = await().atMost(Duration.ofSeconds(30))
-                    .until(
-                            ConfinementsTest::networkHolders,
-                            holders -> !holders.isEmpty() && !holders.contains(firstHolder));
+                    .until(Bubblewrap::networkHolders, holders -> !holders.isEmpty() && !holders.contains(firstHolder));
             try (RunConfinement second = confinements.open(
                     UUID.randomUUID(), NetworkMode.ALLOWLIST, List.of("example.org"), null, List.of(workspace))) {
                 second.awaitNetwork();
@@ -187,17 +178,6 @@ class ConfinementsTest {
                 .findFirst()
                 .orElseThrow()
                 .split("/")[2]);
-    }
-
-    /** The processes holding a run's network namespace (bwrap with the proxy's socket directory). */
-    private static List<Long> networkHolders() {
-        return ProcessHandle.allProcesses()
-                .filter(handle -> {
-                    String line = handle.info().commandLine().orElse("");
-                    return line.contains("--unshare-net") && line.contains("/run/agent-center-net");
-                })
-                .map(ProcessHandle::pid)
-                .toList();
     }
 
     /** The standby processes (bash waiting for a command) in the cgroup named {@code cgroup}. */
